@@ -1,0 +1,111 @@
+"""The ``attnlib`` command line: ``datasets``, ``train`` (and the analyses, book and slides commands).
+
+User errors print one line, ``error: ...``, and exit with status 2; no traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .errors import AttnlibError, ConfigError
+
+
+def _add_data_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", help="where the datasets are (default: $ATTNLIB_DATA, else data/)")
+    parser.add_argument("--download", action="store_true",
+                        help="download missing dataset files from their official source")
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    from .data import DATASET_NAMES
+    from .models import ATTENTIONS, ENCODERS
+
+    parser.add_argument("--dataset", required=True, metavar="NAME", help=f"one of {', '.join(DATASET_NAMES)}")
+    parser.add_argument("--encoder", required=True, help=f"one of {', '.join(ENCODERS)}")
+    parser.add_argument("--attention", required=True, help=f"one of {', '.join(ATTENTIONS)}")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--epochs", type=int, help="default: the paper's (8 classification, 25 SNLI, 100 bAbI)")
+    parser.add_argument("--train-limit", type=int, help="train on the first N training examples only")
+    parser.add_argument("--embedding", help="glove-6b-50d (default), random, or a word-vector text file")
+    parser.add_argument("--runs-dir", help="where runs are kept (default: $ATTNLIB_RUNS, else runs/)")
+    parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+    _add_data_options(parser)
+
+
+def _run_config(args):
+    from .data import DATASET_NAMES
+    from .models import ATTENTIONS, ENCODERS
+    from .runs import RunConfig
+
+    for option, value, allowed in (("dataset", args.dataset, DATASET_NAMES), ("encoder", args.encoder, ENCODERS),
+                                   ("attention", args.attention, ATTENTIONS)):
+        if value not in allowed:
+            raise ConfigError(f"unknown {option} {value!r}; choose one of {', '.join(allowed)}")
+    return RunConfig(dataset=args.dataset, encoder=args.encoder, attention=args.attention, seed=args.seed,
+                     epochs=args.epochs, embedding=args.embedding, train_limit=args.train_limit)
+
+
+def _open_run(args):
+    from .data import load_dataset
+    from .device import use_all_cores
+    from .runs import open_run
+
+    use_all_cores()
+    config = _run_config(args)
+    dataset = load_dataset(args.dataset, args.data_dir, download=args.download)
+    return open_run(config, runs_dir=args.runs_dir, device=args.device, dataset=dataset)
+
+
+def cmd_datasets(args) -> int:
+    from .data import DATASET_NAMES, dataset_status
+
+    print(f"{'dataset':<10} {'available':<10} {'train':>7} {'dev':>6} {'test':>6}  notes")
+    for name in DATASET_NAMES:
+        status = dataset_status(name, args.data_dir)
+        sizes = status.get("sizes") or {}
+        row = f"{name:<10} {'yes' if status['available'] else 'no':<10}"
+        row += "".join(f" {sizes.get(s, '-'):>{w}}" for s, w in (("train", 7), ("dev", 6), ("test", 6)))
+        detail = "; ".join(status.get("notes") or []) if status["available"] else status.get("missing", "")
+        print(f"{row}  {detail}")
+    return 0
+
+
+def cmd_train(args) -> int:
+    run = _open_run(args)
+    print(f"run: {run.directory}")
+    shown = ("accuracy", "macro_f1", "roc_auc", "pr_auc", "seconds_per_epoch", "best_epoch")
+    print("test: " + ", ".join(f"{k} {run.metrics[k]:.4f}" if isinstance(run.metrics[k], float)
+                               else f"{k} {run.metrics[k]}" for k in shown if k in run.metrics))
+    print(f"vectors: {run.metrics.get('vectors', '')}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="attnlib", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    datasets = commands.add_parser("datasets", help="list the datasets, whether each is available, split sizes")
+    _add_data_options(datasets)
+    datasets.set_defaults(handler=cmd_datasets)
+
+    train = commands.add_parser("train", help="train a configuration (or re-use its finished run)")
+    _add_run_options(train)
+    train.set_defaults(handler=cmd_train)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except AttnlibError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: finished work is kept; run the same command again to resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""Build a model from a :class:`ModelConfig` and an embedding matrix."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from ..errors import ConfigError
+from .attention import ATTENTIONS, make_attention
+from .encoders import ENCODERS, make_encoder
+from .model import AttentionModel, Classifier, PairModel
+
+TASKS = ("classification", "pair")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """What defines an architecture.
+
+    Attributes
+    ----------
+    task : {"classification", "pair"}
+    encoder : {"lstm", "cnn", "average"}
+    attention : {"tanh", "dot"}
+    hidden : int
+        128 in the paper (per LSTM direction; total for CNN and Average), 32 for bAbI.
+    n_classes : int
+        2 for classification; the number of answers for pair tasks.
+    """
+
+    task: str
+    encoder: str
+    attention: str
+    hidden: int = 128
+    n_classes: int = 2
+
+    def __post_init__(self):
+        for name, value, allowed in (("task", self.task, TASKS), ("encoder", self.encoder, ENCODERS),
+                                     ("attention", self.attention, ATTENTIONS)):
+            if value not in allowed:
+                raise ConfigError(f"unknown {name} {value!r}; choose one of {', '.join(allowed)}")
+        if self.hidden < 4 or self.hidden % 4:
+            raise ConfigError(f"hidden must be a positive multiple of 4; got {self.hidden}")
+        if self.task == "classification" and self.n_classes != 2:
+            raise ConfigError(f"classification models are binary; got n_classes={self.n_classes}")
+
+
+def _embedding(vectors: torch.Tensor) -> nn.Embedding:
+    """A fine-tuned embedding initialised from ``vectors`` (vocab, embed_dim), padding row 0."""
+    embedding = nn.Embedding(vectors.shape[0], vectors.shape[1], padding_idx=0)
+    with torch.no_grad():
+        embedding.weight.copy_(vectors)
+        embedding.weight[0].zero_()
+    return embedding
+
+
+def build_model(config: ModelConfig, vectors: torch.Tensor) -> AttentionModel:
+    """The model of ``config`` with embeddings initialised from ``vectors`` (vocab, embed_dim).
+
+    Parameters are created in a fixed order, so ``torch.manual_seed`` before this call fixes them.
+    """
+    embed_dim = vectors.shape[1]
+    encoder = make_encoder(config.encoder, embed_dim, config.hidden)
+    if config.task == "classification":
+        attention = make_attention(config.attention, encoder.output_size)
+        return Classifier(_embedding(vectors), encoder, attention)
+    question_encoder = make_encoder(config.encoder, embed_dim, config.hidden)
+    attention = make_attention(config.attention, encoder.output_size, question_encoder.output_size)
+    return PairModel(_embedding(vectors), encoder, attention, _embedding(vectors), question_encoder,
+                     config.n_classes)

@@ -1,0 +1,162 @@
+"""A run: one trained configuration (dataset, encoder, attention, seed, settings) and its directory.
+
+The directory is named after the configuration and keyed by a hash of the resolved configuration, the
+dataset's fingerprint and the attnlib version, so a changed setting never loads a stale model. It holds
+``config.json``, ``checkpoint.pt`` (resumable training), ``model.pt`` (best dev weights) and
+``metrics.json`` (test metrics); analyses add their own files. Every file is written atomically.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+
+from . import __version__
+from .data import load_dataset, load_embeddings
+from .data.base import TextDataset
+from .device import resolve_device
+from .errors import ConfigError
+from .io import read_json, save_torch, write_json
+from .metrics import evaluate_predictions
+from .models import ModelConfig, build_model
+from .models.model import AttentionModel
+from .train import TrainConfig, predict_split, train_model
+
+#: The paper's per-dataset settings (PROTOCOL.md §2.2, §3.4): epochs, batch size, hidden size.
+PAPER_SETTINGS = {
+    "classification": {"epochs": 8, "batch_size": 32, "hidden": 128},
+    "snli": {"epochs": 25, "batch_size": 128, "hidden": 128},
+    "cnn": {"epochs": 25, "batch_size": 90, "hidden": 128},
+    "babi": {"epochs": 100, "batch_size": 50, "hidden": 32},
+}
+DEFAULT_VECTORS = {"glove": "glove-6b-50d", "random": "random"}
+
+
+def _settings_family(dataset: str) -> str:
+    if dataset.startswith("babi"):
+        return "babi"
+    return dataset if dataset in ("snli", "cnn") else "classification"
+
+
+def default_runs_dir() -> Path:
+    return Path(os.environ.get("ATTNLIB_RUNS", "runs"))
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """What a user chooses; ``None`` means the paper's setting for the dataset.
+
+    Attributes
+    ----------
+    dataset, encoder, attention : str
+    seed : int
+    epochs, batch_size, hidden : int, optional
+    embedding : str, optional
+        ``glove-6b-50d``, ``random`` or a path to a word-vector text file.
+    train_limit : int, optional
+        Train on the first ``train_limit`` training examples only (for quick previews and tests).
+    """
+
+    dataset: str
+    encoder: str
+    attention: str
+    seed: int = 0
+    epochs: int | None = None
+    batch_size: int | None = None
+    hidden: int | None = None
+    embedding: str | None = None
+    train_limit: int | None = None
+
+    def resolve(self, dataset: TextDataset) -> dict:
+        """The full configuration with the paper's defaults filled in."""
+        paper = PAPER_SETTINGS[_settings_family(self.dataset)]
+        resolved = asdict(self)
+        for key in ("epochs", "batch_size", "hidden"):
+            if resolved[key] is None:
+                resolved[key] = paper[key]
+        if resolved["embedding"] is None:
+            resolved["embedding"] = DEFAULT_VECTORS[dataset.embedding]
+        if self.train_limit is not None and self.train_limit < 2:
+            raise ConfigError(f"train_limit must be at least 2; got {self.train_limit}")
+        return resolved
+
+
+@dataclass
+class Run:
+    """A trained model with its dataset, configuration, directory and test metrics."""
+
+    directory: Path
+    config: dict
+    dataset: TextDataset
+    model: AttentionModel
+    metrics: dict
+    device: torch.device
+
+
+def run_directory(config: RunConfig, dataset: TextDataset, runs_dir: str | Path | None = None) -> tuple[Path, dict]:
+    """The directory of ``config`` and its resolved configuration."""
+    resolved = config.resolve(dataset)
+    key_source = {"config": resolved, "data": dataset.fingerprint, "attnlib": __version__}
+    key = hashlib.sha256(json.dumps(key_source, sort_keys=True).encode()).hexdigest()[:12]
+    name = f"{config.dataset}-{config.encoder}-{config.attention}-seed{config.seed}-{key}"
+    return Path(runs_dir or default_runs_dir()) / name, resolved
+
+
+def _training_view(dataset: TextDataset, train_limit: int | None) -> TextDataset:
+    if train_limit is None:
+        return dataset
+    train = dataset.split("train")
+    splits = dict(dataset.splits, train=train.subset(range(min(train_limit, len(train)))))
+    return TextDataset(dataset.name, dataset.task, dataset.vocab, dataset.class_names, splits,
+                       dataset.embedding, dataset.notes, dataset.fingerprint)
+
+
+def open_run(config: RunConfig, *, data_dir=None, runs_dir=None, device="auto", progress: bool = True,
+             dataset: TextDataset | None = None) -> Run:
+    """Load the finished run of ``config``, or train it (resuming an interrupted training).
+
+    Returns
+    -------
+    Run
+        With the best dev weights loaded and ``metrics`` computed on the test split.
+    """
+    device = resolve_device(device)
+    if dataset is None:
+        dataset = load_dataset(config.dataset, data_dir, progress=progress)
+    directory, resolved = run_directory(config, dataset, runs_dir)
+    vectors, vectors_note = load_embeddings(dataset.vocab, resolved["embedding"], seed=config.seed)
+    torch.manual_seed(config.seed)
+    model_config = ModelConfig(task=dataset.task, encoder=config.encoder, attention=config.attention,
+                               hidden=resolved["hidden"], n_classes=dataset.n_classes)
+    model = build_model(model_config, vectors).to(device)
+    metrics_path, model_path = directory / "metrics.json", directory / "model.pt"
+    if metrics_path.exists() and model_path.exists():
+        model.load_state_dict(torch.load(model_path, map_location=device, weights_only=True))
+        return Run(directory, resolved, dataset, model, read_json(metrics_path), device)
+    directory.mkdir(parents=True, exist_ok=True)
+    write_json(directory / "config.json", {**resolved, "vectors": vectors_note, "data_notes": dataset.notes,
+                                           "data_fingerprint": dataset.fingerprint, "attnlib": __version__})
+    train_config = TrainConfig(epochs=resolved["epochs"], batch_size=resolved["batch_size"], seed=config.seed)
+    started = time.perf_counter()
+    summary = train_model(model, _training_view(dataset, config.train_limit), train_config, device,
+                          run_dir=directory, progress=progress)
+    save_torch(model_path, model.state_dict())
+    test = dataset.split("test")
+    metrics = evaluate_predictions(test.labels, predict_split(model, test, resolved["batch_size"], device))
+    history = summary["history"]
+    metrics.update({
+        "best_epoch": summary["best_epoch"],
+        "train_seconds": time.perf_counter() - started,
+        "seconds_per_epoch": sum(h["seconds"] for h in history) / max(1, len(history)),
+        "dev_history": history,
+        "vectors": vectors_note,
+        "device": str(device),
+    })
+    write_json(metrics_path, metrics)
+    (directory / "checkpoint.pt").unlink(missing_ok=True)
+    return Run(directory, resolved, dataset, model, metrics, device)

@@ -1,0 +1,153 @@
+"""The authors' training recipe (PROTOCOL.md §3.4): Adam with amsgrad, dev-set model selection.
+
+Classification: class-weighted ``BCEWithLogits`` summed over the batch, weight decay 1e-5 on encoder and
+decoder but none on attention, selection on dev ROC-AUC. Pair tasks: cross-entropy averaged over the
+batch, one optimiser with weight decay 1e-5 everywhere, selection on dev accuracy. The weights of the
+best dev epoch are kept; as in the authors' code the first epoch is never selected (unless it is the
+only one). Training is seeded and resumable: a checkpoint is written after every epoch.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from .data.base import Split, TextDataset
+from .data.batching import batch_order, iterate_batches, make_batch
+from .errors import ConfigError
+from .io import save_torch
+from .metrics import evaluate_predictions
+from .models.model import AttentionModel
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation settings.
+
+    Attributes
+    ----------
+    epochs : int
+        8 for classification, 25 for SNLI and CNN, 100 for bAbI in the paper.
+    batch_size : int
+        32 for classification, 128 SNLI, 90 CNN, 50 bAbI.
+    lr, weight_decay : float
+        1e-3 and 1e-5 (no weight decay on classification attention).
+    seed : int
+        Fixes the initial weights and the batch order of every epoch.
+    """
+
+    epochs: int
+    batch_size: int
+    lr: float = 1e-3
+    weight_decay: float = 1e-5
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.epochs < 1:
+            raise ConfigError(f"epochs must be at least 1; got {self.epochs}")
+        if self.batch_size < 1:
+            raise ConfigError(f"batch_size must be at least 1; got {self.batch_size}")
+
+
+def make_optimizer(model: AttentionModel, config: TrainConfig) -> torch.optim.Optimizer:
+    """Adam (amsgrad); classification attention parameters get no weight decay (quirk Q12)."""
+    attention_ids = {id(p) for p in model.attention.parameters()} if model.task == "classification" else set()
+    decayed = [p for p in model.parameters() if id(p) not in attention_ids]
+    groups = [{"params": decayed, "weight_decay": config.weight_decay}]
+    if attention_ids:
+        groups.append({"params": list(model.attention.parameters()), "weight_decay": 0.0})
+    return torch.optim.Adam(groups, lr=config.lr, amsgrad=True)
+
+
+def class_weight(train: Split) -> float:
+    """``N_neg / N_pos``: the weight of positive examples in the classification loss."""
+    positives = int((train.labels == 1).sum())
+    if positives == 0:
+        raise ConfigError("the training split has no positive example; the class weight is undefined")
+    return (len(train) - positives) / positives
+
+
+def batch_loss(model: AttentionModel, logits: torch.Tensor, labels: torch.Tensor, pos_weight: float):
+    if model.task == "classification":
+        per_example = nn.functional.binary_cross_entropy_with_logits(
+            logits.squeeze(-1), labels.to(logits.dtype), reduction="none")
+        weights = torch.where(labels == 1, pos_weight, 1.0).to(logits.dtype)
+        return (per_example * weights).sum()
+    return nn.functional.cross_entropy(logits, labels)
+
+
+@torch.inference_mode()
+def predict_split(model: AttentionModel, split: Split, batch_size: int, device: torch.device) -> np.ndarray:
+    """Output distributions for every example of ``split``, in split order: shape (n, n_classes)."""
+    model.eval()
+    probs = np.zeros((len(split), model.n_classes), dtype=np.float64)
+    for batch in iterate_batches(split, batch_size):
+        probs[batch.index.numpy()] = model.predict(batch.to(device)).double().cpu().numpy()
+    return probs
+
+
+def selection_metric(task: str) -> str:
+    return "roc_auc" if task == "classification" else "accuracy"
+
+
+def train_model(model: AttentionModel, dataset: TextDataset, config: TrainConfig, device: torch.device,
+                run_dir: str | Path | None = None, progress: bool = True) -> dict:
+    """Train ``model`` in place and load the weights of the best dev epoch.
+
+    Parameters
+    ----------
+    run_dir : path, optional
+        Where ``checkpoint.pt`` (after each epoch) and ``model.pt`` (best weights) are written; an
+        existing checkpoint is resumed.
+
+    Returns
+    -------
+    dict with ``history`` (per-epoch dev metrics, loss, seconds) and ``best_epoch``.
+    """
+    train, dev = dataset.split("train"), dataset.split("dev")
+    model.to(device)
+    optimizer = make_optimizer(model, config)
+    pos_weight = class_weight(train) if model.task == "classification" else 1.0
+    metric = selection_metric(model.task)
+    state = {"epoch": -1, "best_metric": -np.inf, "best_epoch": None, "best_model": None, "history": []}
+    checkpoint = Path(run_dir) / "checkpoint.pt" if run_dir is not None else None
+    if checkpoint is not None and checkpoint.exists():
+        saved = torch.load(checkpoint, map_location=device, weights_only=False)
+        model.load_state_dict(saved["model"])
+        optimizer.load_state_dict(saved["optimizer"])
+        state = saved["state"]
+    for epoch in range(state["epoch"] + 1, config.epochs):
+        model.train()
+        started, total_loss = time.perf_counter(), 0.0
+        chunks = batch_order(train, config.batch_size, seed=config.seed * 1000 + epoch)
+        for chunk in tqdm(chunks, desc=f"epoch {epoch + 1}/{config.epochs}", disable=not progress, leave=False):
+            batch = make_batch(train, chunk).to(device)
+            optimizer.zero_grad()
+            loss = batch_loss(model, model(batch), batch.labels, pos_weight)
+            loss.backward()
+            optimizer.step()
+            total_loss += loss.item()
+        seconds = time.perf_counter() - started
+        dev_metrics = evaluate_predictions(dev.labels, predict_split(model, dev, config.batch_size, device))
+        state["history"].append({"epoch": epoch, "loss": total_loss, "seconds": seconds, **dev_metrics})
+        eligible = epoch > 0 or config.epochs == 1
+        value = dev_metrics[metric]
+        if eligible and not np.isnan(value) and value > state["best_metric"]:
+            state["best_metric"], state["best_epoch"] = value, epoch
+            state["best_model"] = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        if progress:
+            tqdm.write(f"epoch {epoch + 1}/{config.epochs}: loss {total_loss:.2f}, dev {metric} {value:.4f}, "
+                       f"{seconds:.1f} s")
+        state["epoch"] = epoch
+        if checkpoint is not None:
+            save_torch(checkpoint, {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                                    "state": state})
+    if state["best_model"] is None:  # dev metric undefined in every epoch: keep the last weights
+        state["best_model"], state["best_epoch"] = model.state_dict(), state["epoch"]
+    model.load_state_dict(state["best_model"])
+    return {"history": state["history"], "best_epoch": state["best_epoch"]}
