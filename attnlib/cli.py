@@ -56,17 +56,27 @@ def _open_run(args):
     return open_run(config, runs_dir=args.runs_dir, device=args.device, dataset=dataset)
 
 
+def _shorten(text: str, width: int | None) -> str:
+    return text if width is None or len(text) <= width else text[: width - 1] + "…"
+
+
 def cmd_datasets(args) -> int:
     from .data import DATASET_NAMES, dataset_status
+    from .data.locate import resolve_data_dir
 
+    root = resolve_data_dir(args.data_dir)
+    print(f"data directory: {root}")
     print(f"{'dataset':<10} {'available':<10} {'train':>7} {'dev':>6} {'test':>6}  notes")
     for name in DATASET_NAMES:
-        status = dataset_status(name, args.data_dir)
+        status = dataset_status(name, root, load=True)
         sizes = status.get("sizes") or {}
         row = f"{name:<10} {'yes' if status['available'] else 'no':<10}"
         row += "".join(f" {sizes.get(s, '-'):>{w}}" for s, w in (("train", 7), ("dev", 6), ("test", 6)))
-        detail = "; ".join(status.get("notes") or []) if status["available"] else status.get("missing", "")
-        print(f"{row}  {detail}")
+        notes = status["notes"] if status["available"] else [status["error"] or ""]
+        shown = notes if args.verbose else notes[:1]
+        print(f"{row}  {_shorten(shown[0] if shown else '', None if args.verbose else 100)}")
+        for note in shown[1:]:
+            print(f"{'':<43}{note}")
     return 0
 
 
@@ -86,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     datasets = commands.add_parser("datasets", help="list the datasets, whether each is available, split sizes")
     _add_data_options(datasets)
+    datasets.add_argument("--verbose", action="store_true", help="show every note on how the data differs")
     datasets.set_defaults(handler=cmd_datasets)
 
     train = commands.add_parser("train", help="train a configuration (or re-use its finished run)")

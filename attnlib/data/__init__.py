@@ -1,0 +1,35 @@
+"""Datasets of Jain & Wallace (2019): finding, downloading, tokenising, vocabularies, vectors, batches.
+
+The entry point is :func:`load_dataset`::
+
+    from attnlib.data import load_dataset, load_embeddings
+    ds = load_dataset("sst")                       # data dir: $ATTNLIB_DATA, else ./data
+    weight, description = load_embeddings(ds.vocab, "glove-6b-50d")
+
+Every prepared dataset is a :class:`TextDataset` whose ``notes`` list how it differs from the data
+the paper used.
+"""
+from .base import EOS, PAD, SOS, SPECIAL_TOKENS, SPLITS, UNK, Split, TextDataset, Vocabulary
+from .cache import PREPROCESS_VERSION, default_cache_dir
+from .download import HOW_TO_GET, SOURCES, Resource, download_enabled, fetch, fetch_url
+from .embeddings import EMBEDDING_SOURCES, Embeddings, default_embedding_source, load_embeddings
+from .locate import DataDir, FileRef, FileSpec, default_data_dir, resolve_data_dir
+from .registry import DATASET_NAMES, dataset_info, dataset_status, load_dataset
+from .text import clean, clean_20news, keras_tokenize, spacy_tokenize, split_tokens, sst_tokenize
+from .vocab import MIN_DF, build_vocab, length_filter
+
+__all__ = [
+    # prepared data
+    "TextDataset", "Split", "Vocabulary", "PAD", "UNK", "SOS", "EOS", "SPECIAL_TOKENS", "SPLITS",
+    # registry
+    "DATASET_NAMES", "load_dataset", "dataset_status", "dataset_info",
+    # vectors
+    "load_embeddings", "Embeddings", "EMBEDDING_SOURCES", "default_embedding_source",
+    # tokenisers and vocabulary
+    "sst_tokenize", "clean", "clean_20news", "keras_tokenize", "split_tokens", "spacy_tokenize",
+    "build_vocab", "length_filter", "MIN_DF",
+    # files, downloads, cache
+    "DataDir", "FileRef", "FileSpec", "resolve_data_dir", "default_data_dir",
+    "Resource", "SOURCES", "HOW_TO_GET", "fetch", "fetch_url", "download_enabled",
+    "PREPROCESS_VERSION", "default_cache_dir",
+]

