@@ -1,0 +1,203 @@
+"""Persisted analyses of a run: every per-instance result of the paper's experiments, and their summary.
+
+:func:`analyse_run` runs :func:`attnlib.explain.analyse_split` on a run's test split and keeps its results
+in ``<run>/analysis-<key>/``, keyed by the analysis settings: one ``.npz`` file per stage (importance,
+permutation, adversarial; an interrupted analysis resumes after the last finished stage), the per-instance
+table ``instances.csv`` (the input of :mod:`attnlib.plots`), the instances' tokens and ``summary.csv``
+(``measure, group, mean, std, sig_frac, n``). Every file is written atomically; running again re-uses them.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import MutableMapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import ConfigError
+from .explain import KENDALL_PAIRS, analyse_split, max_jsd_within, summarise
+from .io import atomic_path, read_json, write_json
+from .runs import Run
+
+#: The ε of the paper's text (classification) and of the authors' code (both tasks), PROTOCOL.md §7.
+PAPER_EPSILONS = (0.01, 0.05)
+STAGES = ("importance", "permutation", "adversarial")
+
+
+@dataclass(frozen=True)
+class AnalysisConfig:
+    """Settings of an analysis; the defaults are the paper's.
+
+    Attributes
+    ----------
+    split : str
+        The split analysed (the paper: ``test``).
+    limit : int, optional
+        Analyse a seeded random sample of this many instances (kept in split order) instead of all.
+    n_permutations, n_adversaries, adversary_iterations : int
+        100, 5 and 500 in the paper.
+    seed : int
+        Seeds the sample, the permutations and the adversaries' initialisation.
+    """
+
+    split: str = "test"
+    limit: int | None = None
+    n_permutations: int = 100
+    n_adversaries: int = 5
+    adversary_iterations: int = 500
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.limit is not None and self.limit < 1:
+            raise ConfigError(f"limit must be a positive number of instances; got {self.limit}")
+        for name in ("n_permutations", "n_adversaries", "adversary_iterations"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1; got {getattr(self, name)}")
+
+    def key(self) -> str:
+        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:10]
+
+
+class _StageStore(MutableMapping):
+    """Stage results as ``<stage>.npz`` files in a folder (a mapping of stage name to dict of arrays)."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+
+    def _path(self, stage: str) -> Path:
+        return self.directory / f"{stage}.npz"
+
+    def __getitem__(self, stage):
+        if not self._path(stage).exists():
+            raise KeyError(stage)
+        with np.load(self._path(stage)) as arrays:
+            return {name: arrays[name] for name in arrays.files}
+
+    def __setitem__(self, stage, arrays):
+        with atomic_path(self._path(stage)) as tmp:
+            with open(tmp, "wb") as handle:
+                np.savez_compressed(handle, **arrays)
+
+    def __delitem__(self, stage):
+        self._path(stage).unlink()
+
+    def __iter__(self):
+        return (stage for stage in STAGES if self._path(stage).exists())
+
+    def __len__(self):
+        return sum(1 for _ in self)
+
+
+@dataclass
+class Analysis:
+    """The results of one analysis of a run.
+
+    Attributes
+    ----------
+    directory : Path
+    config : AnalysisConfig
+    results : dict of str to ndarray
+        As returned by :func:`attnlib.explain.analyse_split`, rows in the order of ``indices``.
+    indices : ndarray of int, shape (n,)
+        Positions of the analysed instances in the split.
+    tokens : list of list of str
+        The real tokens of each analysed instance (``<SOS>``/``<EOS>`` dropped).
+    instances : DataFrame
+        One row per instance: the columns :mod:`attnlib.plots` takes.
+    summary : DataFrame
+        ``measure, group, mean, std, sig_frac, n``.
+    """
+
+    directory: Path
+    config: AnalysisConfig
+    results: dict
+    indices: np.ndarray
+    tokens: list
+    instances: pd.DataFrame
+    summary: pd.DataFrame
+
+    def importance(self, row: int) -> dict[str, np.ndarray]:
+        """Attention, gradient and leave-one-out of instance ``row`` over its real tokens."""
+        length = int(self.results["lengths"][row])
+        return {name: self.results[name][row, 1:length - 1] for name in ("attention", "gradient", "loo")}
+
+
+def sample_indices(n: int, limit: int | None, seed: int) -> np.ndarray:
+    """All of ``range(n)``, or a seeded random sample of ``limit`` of them in increasing order."""
+    if limit is None or limit >= n:
+        return np.arange(n)
+    return np.sort(np.random.RandomState(seed).choice(n, size=limit, replace=False))
+
+
+def instance_table(results: dict, indices: np.ndarray, epsilons=PAPER_EPSILONS) -> pd.DataFrame:
+    """The per-instance table (:data:`attnlib.plots.INSTANCE_COLUMNS` and more) from analysis results."""
+    table = pd.DataFrame({
+        "index": indices,
+        "label": results["labels"],
+        "prediction": results["prediction"],
+        "length": results["lengths"] - 2,
+        "max_attention": results["max_attention"],
+    })
+    for a, b in KENDALL_PAIRS:
+        table[f"tau_{a}_{b}"] = results[f"tau_{a}_{b}"]
+        table[f"p_{a}_{b}"] = results[f"p_{a}_{b}"]
+    table["perm_median_tvd"] = results["perm_median_tvd"]
+    for epsilon in sorted(set(epsilons) | set(PAPER_EPSILONS)):
+        table[f"adv_max_jsd@{epsilon:g}"] = max_jsd_within(results["adv_jsd"], results["adv_tvd"], epsilon)
+    return table
+
+
+def analysis_directory(run: Run, config: AnalysisConfig) -> Path:
+    sample = "all" if config.limit is None else f"n{config.limit}"
+    return run.directory / f"analysis-{config.split}-{sample}-{config.key()}"
+
+
+def analyse_run(run: Run, config: AnalysisConfig = AnalysisConfig(), *, epsilons=PAPER_EPSILONS,
+                progress: bool = True) -> Analysis:
+    """Run (or load) every analysis of the paper on ``run``'s ``config.split``.
+
+    Parameters
+    ----------
+    run : Run
+        A trained run (:func:`attnlib.runs.open_run`).
+    config : AnalysisConfig
+    epsilons : sequence of float
+        Output-TVD bounds for "max JSD within ε" in the tables (the paper's 0.01 and 0.05 are always there).
+    progress : bool
+        tqdm progress bars.
+    """
+    directory = analysis_directory(run, config)
+    split = run.dataset.split(config.split)
+    indices = sample_indices(len(split), config.limit, config.seed)
+    subset = split.subset(indices)
+    store = _StageStore(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    write_json(directory / "config.json", {**asdict(config), "run": run.directory.name})
+    results = analyse_split(run.model, subset, n_classes=run.dataset.n_classes, seed=config.seed,
+                            n_permutations=config.n_permutations, n_adversaries=config.n_adversaries,
+                            adversary_iterations=config.adversary_iterations, device=run.device,
+                            progress=progress, keep_adversarial_attention=True, store=store)
+    tokens = [run.dataset.vocab.decode(sequence[1:-1]) for sequence in subset.sequences]
+    instances = instance_table(results, indices, epsilons)
+    summary = summarise(results, epsilons=sorted(set(epsilons) | set(PAPER_EPSILONS)))
+    tokens_path = directory / "tokens.json"
+    if not tokens_path.exists():
+        write_json(tokens_path, tokens)
+    with atomic_path(directory / "instances.csv") as tmp:
+        instances.to_csv(tmp, index=False)
+    for path in {directory / "summary.csv", run.directory / ("summary.csv" if config.limit is None
+                                                             else f"summary-limit{config.limit}.csv")}:
+        with atomic_path(path) as tmp:
+            summary.to_csv(tmp, index=False)
+    return Analysis(directory, config, results, indices, tokens, instances, summary)
+
+
+def load_analysis(run: Run, config: AnalysisConfig = AnalysisConfig()) -> Analysis | None:
+    """The finished analysis of ``run`` with ``config``, or None if it has not been run."""
+    directory = analysis_directory(run, config)
+    if not all((directory / name).exists() for name in ("summary.csv", "instances.csv", "tokens.json")):
+        return None
+    return analyse_run(run, config, progress=False)

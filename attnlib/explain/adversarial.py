@@ -1,0 +1,250 @@
+"""Adversarial attention search (PROTOCOL.md §7): very different attention, (almost) the same output.
+
+For each example, ``K = 5`` attention vectors are parameterised by unnormalised log-scores ``theta_k``
+(``-inf`` outside the real tokens, softmax gives ``alpha_k``) and optimised with Adam (lr 0.01,
+amsgrad) for 500 full-batch iterations; model parameters are frozen and the encoder states are cached and
+detached. The objective, minimised, is the authors'::
+
+    sum_{examples, k} [ -JSD(alpha_k, alpha_hat) + 500 * ReLU(dy_k - 0.01) ]
+        - mean_{k, k'} sum_{examples} JSD(alpha_k, alpha_k')
+
+with ``alpha_hat`` the model's attention and ``dy_k`` the output change: ``|p_k - p|`` (= TVD) for binary
+classifiers and ``sum_c |softmax_k - softmax|`` (= 2 * TVD) for pair models, exactly as in the authors'
+code; so the hinge tolerance 0.01 is on the TVD for classifiers and on 2 * TVD for pair models (quirk Q4).
+
+Initial log-scores are ``log(1 / n_tokens) + N(0, 3^2)`` per real token, drawn by
+:func:`initial_log_scores` from one generator per example (:func:`~attnlib.explain.importance.instance_seed`).
+The objective is a sum over examples and Adam updates every parameter elementwise, so an example's
+optimisation does not depend on the other examples of its batch: batching only buys speed.
+
+Each adversary's JSD to the original attention (over real tokens) and output TVD are kept, shape
+(n, K), so "max JSD within epsilon" can be computed afterwards for any epsilon (:func:`max_jsd_within`).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ..data.base import Split
+from ..data.batching import Batch
+from ..models.model import AttentionModel
+from .divergence import jsd, tvd
+from .importance import (_batch_generators, _batches, _check_positive, _decode_contexts, _eval_mode, _padded,
+                         _prepare, _rows)
+
+__all__ = [
+    "ADVERSARIAL_PURPOSE", "AdversarialResult", "adversarial_objective", "adversarial_over_split",
+    "adversarial_search", "initial_log_scores", "max_jsd_within",
+]
+
+ADVERSARIAL_PURPOSE = "adversarial"
+INIT_NOISE_STD = 3.0
+OUTPUT_TOLERANCE = 0.01
+OUTPUT_PENALTY = 500.0
+
+
+def initial_log_scores(n_tokens: int, n_adversaries: int, generator: torch.Generator) -> torch.Tensor:
+    """Starting log-scores of the adversaries of one example: ``log(1 / n_tokens) + N(0, 3^2)``.
+
+    Used by both the fast path and the naive reference.
+
+    Parameters
+    ----------
+    n_tokens : int
+        Number of real tokens of the example.
+    n_adversaries : int
+    generator : torch.Generator
+        A CPU generator (one per example).
+
+    Returns
+    -------
+    Tensor of float64, shape (n_adversaries, n_tokens), on the CPU
+    """
+    noise = torch.randn(n_adversaries, n_tokens, generator=generator, dtype=torch.float64)
+    return math.log(1.0 / n_tokens) + INIT_NOISE_STD * noise
+
+
+def output_change(model: AttentionModel, new_probs: torch.Tensor, probs: torch.Tensor) -> torch.Tensor:
+    """The authors' ``dy``: TVD for classifiers, ``2 * TVD`` (the L1 distance) for pair models.
+
+    Parameters
+    ----------
+    new_probs, probs : Tensor, shape (..., n_classes), broadcastable
+
+    Returns
+    -------
+    Tensor, shape (...)
+    """
+    scale = 1.0 if model.task == "classification" else 2.0
+    return scale * tvd(new_probs, probs)
+
+
+def adversarial_objective(alpha: torch.Tensor, attn: torch.Tensor, dy: torch.Tensor) -> torch.Tensor:
+    """The authors' loss for a batch (module docstring).
+
+    Parameters
+    ----------
+    alpha : Tensor, shape (batch, n_adversaries, seq_len)
+        Adversarial attention.
+    attn : Tensor, shape (batch, seq_len)
+        The model's attention.
+    dy : Tensor, shape (batch, n_adversaries)
+        Output change of each adversary (:func:`output_change`).
+
+    Returns
+    -------
+    Tensor, scalar
+    """
+    to_original = jsd(alpha, attn[:, None, :])                          # (batch, K)
+    between = jsd(alpha[:, None, :, :], alpha[:, :, None, :])            # (batch, K, K)
+    hinge = torch.relu(dy - OUTPUT_TOLERANCE)
+    return (-to_original + OUTPUT_PENALTY * hinge).sum() - between.sum(0).mean()
+
+
+@dataclass
+class AdversarialResult:
+    """Adversaries of a batch or split.
+
+    Attributes
+    ----------
+    attn : Tensor or ndarray, shape (n, n_adversaries, seq_len)
+        Adversarial attention, 0 outside the real tokens.
+    jsd : Tensor or ndarray, shape (n, n_adversaries)
+        JSD of each adversary to the model's attention (over real tokens).
+    tvd : Tensor or ndarray, shape (n, n_adversaries)
+        TVD between the output under each adversary and the original output.
+    """
+
+    attn: object
+    jsd: object
+    tvd: object
+
+
+def _check_search_args(n_adversaries, n_iterations, lr) -> None:
+    _check_positive("n_adversaries", n_adversaries)
+    _check_positive("n_iterations", n_iterations, minimum=0)
+    if not (isinstance(lr, (int, float)) and lr > 0):
+        raise ValueError(f"lr must be a positive number; got {lr!r}")
+
+
+def adversarial_search(model: AttentionModel, batch: Batch, *, n_adversaries: int = 5, n_iterations: int = 500,
+                       lr: float = 0.01, seed: int = 0) -> AdversarialResult:
+    """Search adversarial attention for every row of a batch at once.
+
+    Parameters
+    ----------
+    model : AttentionModel
+        Not modified; no gradient is left on its parameters.
+    batch : Batch
+        On the model's device.
+    n_adversaries : int
+        K, 5 in the paper.
+    n_iterations : int
+        Adam steps, 500 in the paper.
+    lr : float
+        0.01 in the paper.
+    seed : int
+        With the example's content, seeds its initial noise.
+
+    Returns
+    -------
+    AdversarialResult
+        Tensors on the model's device: ``attn`` (batch, K, seq_len), ``jsd`` and ``tvd`` (batch, K).
+    """
+    _check_search_args(n_adversaries, n_iterations, lr)
+    with torch.no_grad():
+        encoded = model.encode(batch).detach()
+        attn = model.attend(encoded)
+        probs = model.decode(encoded, attn)
+    n, seq_len = attn.shape
+    init = torch.zeros(n, n_adversaries, seq_len, dtype=torch.float64)
+    n_real = (batch.lengths.cpu() - 2).tolist()
+    for i, generator in enumerate(_batch_generators(batch, seed, ADVERSARIAL_PURPOSE)):
+        init[i, :, 1: 1 + n_real[i]] = initial_log_scores(n_real[i], n_adversaries, generator)
+    log_scores = init.to(device=attn.device, dtype=attn.dtype).requires_grad_(True)
+    outside = ~encoded.mask[:, None, :]
+    rows = _rows(n, n_adversaries, attn.device)
+
+    def forward():
+        alpha = torch.softmax(log_scores.masked_fill(outside, float("-inf")), dim=-1)
+        contexts = torch.bmm(alpha, encoded.states).reshape(n * n_adversaries, -1)
+        new_probs = _decode_contexts(model, encoded, contexts, rows).view(n, n_adversaries, -1)
+        return alpha, new_probs
+
+    optimizer = torch.optim.Adam([log_scores], lr=lr, amsgrad=True)
+    with torch.enable_grad():
+        for _ in range(n_iterations):
+            alpha, new_probs = forward()
+            loss = adversarial_objective(alpha, attn, output_change(model, new_probs, probs[:, None, :]))
+            (log_scores.grad,) = torch.autograd.grad(loss, log_scores)
+            optimizer.step()
+    with torch.no_grad():
+        alpha, new_probs = forward()
+        return AdversarialResult(attn=alpha, jsd=jsd(alpha, attn[:, None, :]), tvd=tvd(new_probs, probs[:, None, :]))
+
+
+def adversarial_over_split(model: AttentionModel, split: Split, *, n_adversaries: int = 5, n_iterations: int = 500,
+                           lr: float = 0.01, seed: int = 0, batch_size: int = 128, device=None,
+                           progress: bool = True) -> AdversarialResult:
+    """:func:`adversarial_search` over a split, rows in split order.
+
+    ``batch_size`` only changes speed (examples are optimised independently); the authors used the model's
+    training batch size.
+
+    Returns
+    -------
+    AdversarialResult
+        numpy float64 arrays: ``attn`` (n, K, max_len) aligned with ``split.sequences``, ``jsd`` and
+        ``tvd`` (n, K).
+
+    Examples
+    --------
+    >>> adv = adversarial_over_split(model, split, progress=False)  # doctest: +SKIP
+    >>> max_jsd_within(adv.jsd, adv.tvd, 0.05)  # doctest: +SKIP
+    """
+    _check_search_args(n_adversaries, n_iterations, lr)
+    device = _prepare(model, split, device)
+    attn = _padded(split, n_adversaries)
+    jsds, tvds = np.zeros((len(split), n_adversaries)), np.zeros((len(split), n_adversaries))
+    with _eval_mode(model):
+        for batch in _batches(split, batch_size, device, progress, "adversarial"):
+            result = adversarial_search(model, batch, n_adversaries=n_adversaries, n_iterations=n_iterations,
+                                        lr=lr, seed=seed)
+            index = batch.index.cpu().numpy()
+            attn[index, :, : result.attn.shape[-1]] = result.attn.detach().cpu().double().numpy()
+            jsds[index] = result.jsd.detach().cpu().double().numpy()
+            tvds[index] = result.tvd.detach().cpu().double().numpy()
+    return AdversarialResult(attn=attn, jsd=jsds, tvd=tvds)
+
+
+def max_jsd_within(adv_jsd, adv_tvd, epsilon: float) -> np.ndarray:
+    """Per example, the largest JSD among the original attention and the adversaries with TVD <= epsilon.
+
+    The original attention (JSD 0, TVD 0) is always a candidate, so the result is >= 0 (PROTOCOL.md §7,
+    quirk Q4: the paper's plots filter at epsilon = 0.05 for every task).
+
+    Parameters
+    ----------
+    adv_jsd, adv_tvd : array-like, shape (n, n_adversaries)
+    epsilon : float
+
+    Returns
+    -------
+    ndarray of float64, shape (n,)
+
+    Examples
+    --------
+    >>> max_jsd_within([[0.5, 0.2]], [[0.1, 0.01]], 0.05)
+    array([0.2])
+    """
+    adv_jsd, adv_tvd = np.asarray(adv_jsd, dtype=np.float64), np.asarray(adv_tvd, dtype=np.float64)
+    if adv_jsd.shape != adv_tvd.shape or adv_jsd.ndim != 2:
+        raise ValueError(f"adv_jsd and adv_tvd must both have shape (n, n_adversaries); got {adv_jsd.shape} "
+                         f"and {adv_tvd.shape}")
+    if not epsilon >= 0:
+        raise ValueError(f"epsilon must be a non-negative number; got {epsilon!r}")
+    within = np.where(adv_tvd <= epsilon, adv_jsd, 0.0)
+    return np.maximum(within.max(axis=1, initial=0.0), 0.0)
