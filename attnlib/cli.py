@@ -16,13 +16,19 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
                         help="download missing dataset files from their official source")
 
 
-def _add_run_options(parser: argparse.ArgumentParser) -> None:
+def _add_run_options(parser: argparse.ArgumentParser, benchmark: bool = False) -> None:
     from .data import DATASET_NAMES
     from .models import ATTENTIONS, ENCODERS
 
-    parser.add_argument("--dataset", required=True, metavar="NAME", help=f"one of {', '.join(DATASET_NAMES)}")
-    parser.add_argument("--encoder", required=True, help=f"one of {', '.join(ENCODERS)}")
-    parser.add_argument("--attention", required=True, help=f"one of {', '.join(ATTENTIONS)}")
+    choose = ", ".join
+    if benchmark:
+        parser.add_argument("--dataset", default="sst", metavar="NAME", help="default: sst")
+        parser.add_argument("--encoders", default=",".join(ENCODERS), help=f"comma-separated; default {choose(ENCODERS)}")
+        parser.add_argument("--attention", default="tanh", help=f"one of {choose(ATTENTIONS)}; default tanh")
+    else:
+        parser.add_argument("--dataset", required=True, metavar="NAME", help=f"one of {choose(DATASET_NAMES)}")
+        parser.add_argument("--encoder", required=True, help=f"one of {choose(ENCODERS)}")
+        parser.add_argument("--attention", required=True, help=f"one of {choose(ATTENTIONS)}")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, help="default: the paper's (8 classification, 25 SNLI, 100 bAbI)")
     parser.add_argument("--train-limit", type=int, help="train on the first N training examples only")
@@ -90,6 +96,41 @@ def cmd_train(args) -> int:
     return 0
 
 
+def cmd_analyse(args) -> int:
+    from .analysis import PAPER_EPSILONS, AnalysisConfig, analyse_run
+
+    run = _open_run(args)
+    config = AnalysisConfig(limit=args.limit, seed=args.seed)
+    epsilons = sorted(set(PAPER_EPSILONS) | ({args.epsilon} if args.epsilon is not None else set()))
+    analysis = analyse_run(run, config, epsilons=epsilons)
+    print(f"run: {run.directory}")
+    print(f"analysis: {analysis.directory} ({len(analysis.indices)} {config.split} instances)")
+    print(analysis.summary.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    summary_name = "summary.csv" if config.limit is None else f"summary-limit{config.limit}.csv"
+    print(f"summary: {run.directory / summary_name}")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    import pandas as pd
+    import torch
+
+    from .explain.bench import run_benchmark
+
+    tables = []
+    for encoder in args.encoders.split(","):
+        args.encoder = encoder
+        run = _open_run(args)
+        test = run.dataset.split("test")
+        table = run_benchmark(run.model, test, n_instances=args.limit, seed=args.seed, device=run.device)
+        tables.append(table.assign(encoder=encoder, attention=args.attention))
+    table = pd.concat(tables, ignore_index=True)
+    print(f"benchmark on {args.dataset} test ({args.limit or 'all'} instances), {torch.get_num_threads()} threads, "
+          "fast vs naive reference in one process:")
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="attnlib", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -102,6 +143,18 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train a configuration (or re-use its finished run)")
     _add_run_options(train)
     train.set_defaults(handler=cmd_train)
+
+    analyse = commands.add_parser("analyse", help="train if needed, then run every analysis on the test split")
+    _add_run_options(analyse)
+    analyse.add_argument("--limit", type=int, help="analyse a seeded random sample of N test instances")
+    analyse.add_argument("--epsilon", type=float,
+                         help="also report max JSD within this output TVD (0.01 and 0.05 are always reported)")
+    analyse.set_defaults(handler=cmd_analyse)
+
+    bench = commands.add_parser("bench", help="time the fast analyses against their naive references")
+    _add_run_options(bench, benchmark=True)
+    bench.add_argument("--limit", type=int, help="benchmark on N test instances (default: all)")
+    bench.set_defaults(handler=cmd_bench)
     return parser
 
 

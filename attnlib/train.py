@@ -8,6 +8,7 @@ only one). Training is seeded and resumable: a checkpoint is written after every
 """
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,7 +143,7 @@ def train_model(model: AttentionModel, dataset: TextDataset, config: TrainConfig
             state["best_model"] = {k: v.detach().clone() for k, v in model.state_dict().items()}
         if progress:
             tqdm.write(f"epoch {epoch + 1}/{config.epochs}: loss {total_loss:.2f}, dev {metric} {value:.4f}, "
-                       f"{seconds:.1f} s")
+                       f"{seconds:.1f} s", file=sys.stderr)
         state["epoch"] = epoch
         if checkpoint is not None:
             save_torch(checkpoint, {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
