@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import MutableMapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -66,6 +67,7 @@ class _StageStore(MutableMapping):
 
     def __init__(self, directory: Path):
         self.directory = directory
+        self._clock = time.perf_counter()
 
     def _path(self, stage: str) -> Path:
         return self.directory / f"{stage}.npz"
@@ -77,9 +79,18 @@ class _StageStore(MutableMapping):
             return {name: arrays[name] for name in arrays.files}
 
     def __setitem__(self, stage, arrays):
+        """Store a stage's arrays, and the seconds since the previous stage (its computing time)."""
         with atomic_path(self._path(stage)) as tmp:
             with open(tmp, "wb") as handle:
                 np.savez_compressed(handle, **arrays)
+        seconds = read_json(self.timings) if self.timings.exists() else {}
+        seconds[stage] = time.perf_counter() - self._clock
+        write_json(self.timings, seconds)
+        self._clock = time.perf_counter()
+
+    @property
+    def timings(self) -> Path:
+        return self.directory / "timings.json"
 
     def __delitem__(self, stage):
         self._path(stage).unlink()
@@ -109,6 +120,8 @@ class Analysis:
         One row per instance: the columns :mod:`attnlib.plots` takes.
     summary : DataFrame
         ``measure, group, mean, std, sig_frac, n``.
+    seconds : dict of str to float
+        Computing time of each stage (importance, permutation, adversarial) when it was run.
     """
 
     directory: Path
@@ -118,11 +131,30 @@ class Analysis:
     tokens: list
     instances: pd.DataFrame
     summary: pd.DataFrame
+    seconds: dict
 
     def importance(self, row: int) -> dict[str, np.ndarray]:
         """Attention, gradient and leave-one-out of instance ``row`` over its real tokens."""
         length = int(self.results["lengths"][row])
         return {name: self.results[name][row, 1:length - 1] for name in ("attention", "gradient", "loo")}
+
+    def adversary(self, row: int, epsilon: float) -> tuple[np.ndarray, float, float]:
+        """The adversarial attention of instance ``row`` farthest from its attention within output TVD ``epsilon``.
+
+        Returns
+        -------
+        attention : ndarray, shape (n_tokens,)
+            Over the real tokens; the original attention when no adversary stays within ``epsilon``.
+        jsd, tvd : float
+            Its Jensen-Shannon divergence from the attention and its output TVD.
+        """
+        length = int(self.results["lengths"][row])
+        jsd, tvd = self.results["adv_jsd"][row], self.results["adv_tvd"][row]
+        allowed = np.flatnonzero(tvd <= epsilon)
+        if len(allowed) == 0:
+            return self.results["attention"][row, 1:length - 1], 0.0, 0.0
+        best = allowed[np.argmax(jsd[allowed])]
+        return self.results["adv_attention"][row, best, 1:length - 1], float(jsd[best]), float(tvd[best])
 
 
 def sample_indices(n: int, limit: int | None, seed: int) -> np.ndarray:
@@ -192,7 +224,8 @@ def analyse_run(run: Run, config: AnalysisConfig = AnalysisConfig(), *, epsilons
                                                              else f"summary-limit{config.limit}.csv")}:
         with atomic_path(path) as tmp:
             summary.to_csv(tmp, index=False)
-    return Analysis(directory, config, results, indices, tokens, instances, summary)
+    seconds = read_json(store.timings) if store.timings.exists() else {}
+    return Analysis(directory, config, results, indices, tokens, instances, summary, seconds)
 
 
 def load_analysis(run: Run, config: AnalysisConfig = AnalysisConfig()) -> Analysis | None:

@@ -123,11 +123,30 @@ def cmd_bench(args) -> int:
         run = _open_run(args)
         test = run.dataset.split("test")
         table = run_benchmark(run.model, test, n_instances=args.limit, seed=args.seed, device=run.device)
-        tables.append(table.assign(encoder=encoder, attention=args.attention))
+        tables.append(table.reset_index().assign(encoder=encoder, attention=args.attention))
     table = pd.concat(tables, ignore_index=True)
     print(f"benchmark on {args.dataset} test ({args.limit or 'all'} instances), {torch.get_num_threads()} threads, "
           "fast vs naive reference in one process:")
-    print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    columns = ["encoder", "method", "n_instances", "naive_instances", "naive_seconds", "fast_seconds", "ratio",
+               "max_abs_diff", "extrapolated"]
+    print(table[columns].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    print("naive_seconds is extrapolated per instance from naive_instances where extrapolated is True; "
+          "max_abs_diff compares fast and naive results on those instances")
+    return 0
+
+
+def cmd_book(args) -> int:
+    from pathlib import Path
+
+    from .book import build_book
+    from .device import use_all_cores
+
+    use_all_cores()
+    started = __import__("time").perf_counter()
+    built = build_book(args.preset, root=Path(args.root), data_dir=args.data_dir, runs_dir=args.runs_dir,
+                       device=args.device)
+    seconds = __import__("time").perf_counter() - started
+    print(f"book: {built['html'] / 'index.html'} ({seconds / 60:.1f} min)")
     return 0
 
 
@@ -155,6 +174,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(bench, benchmark=True)
     bench.add_argument("--limit", type=int, help="benchmark on N test instances (default: all)")
     bench.set_defaults(handler=cmd_bench)
+    book = commands.add_parser("book", help="run the preset's experiments, execute every chapter, build the HTML book")
+    book.add_argument("--preset", default="default", help="quick (minutes, for tests), default or paper")
+    book.add_argument("--root", default=".", help="the project folder holding _config.yml and book/")
+    book.add_argument("--runs-dir", help="where runs are kept (default: $ATTNLIB_RUNS, else <root>/runs)")
+    book.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+    _add_data_options(book)
+    book.set_defaults(handler=cmd_book)
     return parser
 
 

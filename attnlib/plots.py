@@ -46,6 +46,7 @@ __all__ = [
     "adversarial_violin",
     "comparison_bars",
     "example_heatmap",
+    "panel_grid",
     "permutation_violin",
     "style",
     "synthetic_instances",
@@ -869,4 +870,50 @@ def comparison_bars(table: pd.DataFrame, value: str = "mean", ax: Axes | None = 
     ax.set_xlabel(label if several_measures else f"{table['measure'].iloc[0]}: {label}")
     ax.legend(loc="best")
     _tidy(ax, grid="x")
+    return fig
+
+
+def panel_grid(panels, draw, ncols: int = 2, panel_size=(5.2, 3.4), **kwargs) -> Figure:
+    """Draw one panel per experiment with the same plot function, in a grid.
+
+    Parameters
+    ----------
+    panels : sequence of (title, instances, class_names)
+        One entry per panel; ``instances`` is the per-instance frame, ``class_names`` may be None.
+    draw : callable
+        One of this module's functions taking ``instances`` and ``ax`` (and ``class_names`` if it has it).
+    ncols : int
+    panel_size : (width, height) of one panel in inches.
+    **kwargs
+        Passed on to ``draw`` (e.g. ``pair=`` or ``epsilon=``).
+
+    Returns
+    -------
+    Figure
+
+    Examples
+    --------
+    >>> frame = synthetic_instances(n=50)
+    >>> fig = panel_grid([("a", frame, None), ("b", frame, None)], tau_histogram)
+    >>> len([ax for ax in fig.axes if ax.has_data()])
+    2
+    >>> plt.close(fig)
+    """
+    import inspect
+
+    panels = list(panels)
+    if not panels:
+        raise ValueError("panel_grid needs at least one (title, instances, class_names) panel")
+    takes_classes = "class_names" in inspect.signature(draw).parameters
+    ncols = max(1, min(ncols, len(panels)))
+    nrows = math.ceil(len(panels) / ncols)
+    with style():
+        fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size[0] * ncols, panel_size[1] * nrows),
+                                 squeeze=False)
+        for ax, (title, instances, class_names) in zip(axes.flat, panels):
+            extra = {"class_names": class_names} if takes_classes else {}
+            draw(instances, ax=ax, **extra, **kwargs)
+            ax.set_title(title)
+        for ax in list(axes.flat)[len(panels):]:
+            ax.set_visible(False)
     return fig

@@ -37,7 +37,7 @@ PAPER_SETTINGS = {
 DEFAULT_VECTORS = {"glove": "glove-6b-50d", "random": "random"}
 
 
-def _settings_family(dataset: str) -> str:
+def settings_family(dataset: str) -> str:
     if dataset.startswith("babi"):
         return "babi"
     return dataset if dataset in ("snli", "cnn") else "classification"
@@ -74,7 +74,7 @@ class RunConfig:
 
     def resolve(self, dataset: TextDataset) -> dict:
         """The full configuration with the paper's defaults filled in."""
-        paper = PAPER_SETTINGS[_settings_family(self.dataset)]
+        paper = PAPER_SETTINGS[settings_family(self.dataset)]
         resolved = asdict(self)
         for key in ("epochs", "batch_size", "hidden"):
             if resolved[key] is None:

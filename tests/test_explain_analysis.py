@@ -108,3 +108,20 @@ def test_analyse_split_resumes_from_a_store(analysed, monkeypatch):
     for key, value in results.items():
         np.testing.assert_allclose(again[key], value, rtol=0, atol=1e-9, err_msg=key)
     assert len(store["adversarial"]["adv_jsd"]) == len(split)
+
+
+def test_uniform_attention_outputs_equal_decoding_with_uniform_weights():
+    import torch
+
+    from attnlib.data.batching import make_batch
+    from attnlib.explain import uniform_attention_outputs
+
+    for task in ("classification", "pair"):
+        model, split = random_model(task, "lstm", "tanh"), random_split(7, task)
+        out = uniform_attention_outputs(model, split, batch_size=3)
+        for i in range(len(split)):
+            batch = make_batch(split, [i])
+            weights = batch.mask.double() / batch.mask.sum()
+            with torch.no_grad():
+                expected = model.decode(model.encode(batch), weights).double().numpy()[0]
+            np.testing.assert_allclose(out[i], expected, atol=1e-6)

@@ -24,6 +24,7 @@ from ..models.model import AttentionModel
 from .adversarial import (AdversarialResult, adversarial_objective, adversarial_over_split, adversarial_search,
                           initial_log_scores, max_jsd_within)
 from .bench import run_benchmark
+from .baselines import uniform_attention_outputs
 from .divergence import jsd, tvd
 from .importance import (SCORERS, _batches, _eval_mode, _prepare, attention_importance, gradient_importance,
                          importance_over_split, instance_seed, loo_importance)

@@ -1,0 +1,232 @@
+"""The book runner: presets of experiments, chapter execution with papermill, and the Jupyter Book build.
+
+``attnlib book --preset NAME`` (i) trains and analyses every experiment of the preset (re-using finished
+runs and analyses), (ii) executes every chapter in ``book/`` with papermill into ``book/executed/`` (which the
+table of contents points to; a chapter whose source and parameters are unchanged is not executed again),
+(iii) fetches the offline JavaScript assets from npm and (iv) builds the HTML book with execution off, in
+strict mode. Interrupted, it resumes where it stopped.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from .analysis import AnalysisConfig
+from .errors import AttnlibError, ConfigError
+from .runs import RunConfig
+
+#: Chapters in reading order (``book/<name>.ipynb``).
+CHAPTERS = ("intro", "data_models", "correlation", "permutation", "adversarial", "discussion", "reproducibility")
+CLASSIFICATION = ("sst", "imdb", "20news", "agnews", "adr", "diabetes", "anemia")
+QA = ("snli", "babi1", "babi2", "babi3", "cnn")
+ALL_DATASETS = CLASSIFICATION + QA
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One configuration of a preset: what to train and how to analyse it."""
+
+    run: RunConfig
+    analysis: AnalysisConfig = AnalysisConfig()
+
+    @property
+    def label(self) -> str:
+        return f"{self.run.dataset} {self.run.encoder}+{self.run.attention}"
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named set of experiments.
+
+    Attributes
+    ----------
+    name, description : str
+    configurations : tuple of (encoder, attention)
+        Trained for every available dataset in ``datasets``.
+    datasets : tuple of str
+    run_overrides : dict of dataset to dict
+        RunConfig fields replacing the paper's settings (``"*"`` applies to every dataset).
+    analysis_overrides : dict of dataset to dict
+        AnalysisConfig fields replacing the paper's settings (``"*"`` applies to every dataset).
+    """
+
+    name: str
+    description: str
+    configurations: tuple[tuple[str, str], ...]
+    datasets: tuple[str, ...] = ALL_DATASETS
+    run_overrides: dict = field(default_factory=dict)
+    analysis_overrides: dict = field(default_factory=dict)
+
+    def experiment(self, dataset: str, encoder: str, attention: str, seed: int = 0) -> Experiment:
+        """The experiment of one configuration with this preset's settings for ``dataset``."""
+        run_fields = {**self.run_overrides.get("*", {}), **self.run_overrides.get(dataset, {})}
+        analysis_fields = {**self.analysis_overrides.get("*", {}), **self.analysis_overrides.get(dataset, {})}
+        run = RunConfig(dataset=dataset, encoder=encoder, attention=attention, seed=seed, **run_fields)
+        return Experiment(run, AnalysisConfig(seed=seed, **analysis_fields))
+
+    def experiments(self, available: set[str] | None = None, seed: int = 0) -> list[Experiment]:
+        """The experiments over the datasets in ``available`` (default: all of the preset's)."""
+        chosen = [d for d in self.datasets if available is None or d in available]
+        return [self.experiment(dataset, encoder, attention, seed)
+                for dataset in chosen for encoder, attention in self.configurations]
+
+
+_TANH = (("lstm", "tanh"), ("average", "tanh"))
+_ALL = tuple((e, a) for e in ("lstm", "cnn", "average") for a in ("tanh", "dot"))
+
+PRESETS = {
+    "quick": Preset(
+        "quick", "a few minutes: SST and bAbI-1, small training and analysis samples (for tests)",
+        _TANH, datasets=("sst", "babi1"),
+        run_overrides={"*": {"train_limit": 600, "epochs": 2}, "babi1": {"epochs": 3}},
+        analysis_overrides={"*": {"limit": 40, "n_permutations": 20, "adversary_iterations": 40}},
+    ),
+    "default": Preset(
+        "default", "every available dataset, BiLSTM and Average with tanh attention, within an hour on 2 cores",
+        _TANH,
+        run_overrides={"imdb": {"epochs": 4}, "babi1": {"epochs": 25}, "babi2": {"epochs": 25},
+                       "babi3": {"epochs": 50}, "snli": {"epochs": 10}},
+        analysis_overrides={"*": {"limit": 1000}, "imdb": {"limit": 500}},
+    ),
+    "paper": Preset("paper", "every available dataset, all six configurations, the paper's settings", _ALL),
+}
+
+
+def get_preset(name: str) -> Preset:
+    if name not in PRESETS:
+        raise ConfigError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+    return PRESETS[name]
+
+
+def available_datasets(data_dir=None) -> set[str]:
+    """The datasets whose files are all present in ``data_dir``."""
+    from .data import dataset_status
+
+    return {name for name in ALL_DATASETS if dataset_status(name, data_dir)["available"]}
+
+
+def run_experiment(experiment: Experiment, *, data_dir=None, runs_dir=None, device="auto", progress=True):
+    """Train (or load) and analyse (or load) one experiment; returns ``(run, analysis)``."""
+    from .analysis import analyse_run
+    from .runs import open_run
+
+    run = open_run(experiment.run, data_dir=data_dir, runs_dir=runs_dir, device=device, progress=progress)
+    return run, analyse_run(run, experiment.analysis, progress=progress)
+
+
+def _source_hash(path: Path, parameters: dict) -> str:
+    digest = hashlib.sha256(path.read_bytes())
+    digest.update(json.dumps(parameters, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def _is_current(executed: Path, key: str) -> bool:
+    if not executed.exists():
+        return False
+    try:
+        return json.loads(executed.read_text())["metadata"].get("attnlib", {}).get("key") == key
+    except (ValueError, KeyError):
+        return False
+
+
+def _tag_cells(notebook_path: Path, key: str) -> None:
+    """Hide the parameters plumbing in the rendered page and record what was executed."""
+    import nbformat
+
+    notebook = nbformat.read(notebook_path, as_version=4)
+    for cell in notebook.cells:
+        tags = cell.metadata.setdefault("tags", [])
+        if "parameters" in tags and "remove-cell" not in tags:
+            tags.append("remove-cell")
+        if "injected-parameters" in tags and "hide-input" not in tags:
+            tags.append("hide-input")
+    notebook.metadata["attnlib"] = {"key": key}
+    tmp = notebook_path.with_suffix(".tmp.ipynb")
+    nbformat.write(notebook, tmp)
+    os.replace(tmp, notebook_path)
+
+
+def execute_chapter(source: Path, executed: Path, parameters: dict, *, cwd: Path) -> float:
+    """Execute ``source`` with papermill into ``executed`` (written only if it succeeds); returns seconds."""
+    import papermill
+
+    key = _source_hash(source, parameters)
+    if _is_current(executed, key):
+        return 0.0
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    partial = executed.with_suffix(".partial.ipynb")
+    started = time.perf_counter()
+    try:
+        papermill.execute_notebook(str(source), str(partial), parameters=parameters, cwd=str(cwd),
+                                   kernel_name="python3", progress_bar=False)
+    except papermill.PapermillExecutionError as error:
+        raise AttnlibError(f"chapter {source.name} failed in cell {error.exec_count}: {error.ename}: "
+                           f"{error.evalue}; the partial notebook is {partial}") from None
+    _tag_cells(partial, key)
+    os.replace(partial, executed)
+    return time.perf_counter() - started
+
+
+def build_html(root: Path) -> Path:
+    """Build the book in strict mode (warnings are errors); returns ``_build/html``."""
+    from .assets import BOOK_ASSETS, install_assets
+
+    install_assets(BOOK_ASSETS, root / "book" / "_static" / "vendor")
+    executable = Path(sys.executable).parent / "jupyter-book"
+    command = [str(executable) if executable.exists() else shutil.which("jupyter-book") or "jupyter-book",
+               "build", str(root), "-W", "-n", "--keep-going", "-q"]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=root)
+    if result.returncode != 0:
+        output = (result.stderr + result.stdout).splitlines()
+        problems = [line.strip() for line in output if any(w in line for w in ("WARNING", "ERROR", "Error"))]
+        detail = " | ".join(problems[:3] or [line for line in output if line.strip()][-3:] or ["no output"])
+        raise AttnlibError(f"jupyter-book build failed: {detail}")
+    return root / "_build" / "html"
+
+
+def build_book(preset: str = "default", *, root: str | Path = ".", data_dir=None, runs_dir=None,
+               device: str = "auto", progress: bool = True) -> dict:
+    """Run the preset's experiments, execute every chapter and build the HTML book.
+
+    Returns
+    -------
+    dict with the seconds spent per step (``experiments``, each chapter, ``html``) and the output folder.
+    """
+    root = Path(root).resolve()
+    chosen = get_preset(preset)
+    data_dir = str(Path(data_dir or os.environ.get("ATTNLIB_DATA") or root / "data").resolve())
+    runs_dir = str(Path(runs_dir or os.environ.get("ATTNLIB_RUNS") or root / "runs").resolve())
+    experiments = chosen.experiments(available_datasets(data_dir))
+    if not experiments:
+        raise AttnlibError(f"no dataset of the {preset!r} preset is available in {data_dir}; "
+                           "run `attnlib datasets` to see what is missing")
+    timings: dict[str, float] = {}
+    steps = tqdm(total=len(experiments) + len(CHAPTERS) + 1, desc=f"book ({preset})", disable=not progress)
+    started = time.perf_counter()
+    for experiment in experiments:
+        steps.set_postfix_str(experiment.label)
+        run_experiment(experiment, data_dir=data_dir, runs_dir=runs_dir, device=device, progress=progress)
+        steps.update()
+    timings["experiments"] = time.perf_counter() - started
+    parameters = {"preset": preset, "data_dir": data_dir, "runs_dir": runs_dir, "device": device}
+    for chapter in CHAPTERS:
+        steps.set_postfix_str(chapter)
+        timings[chapter] = execute_chapter(root / "book" / f"{chapter}.ipynb",
+                                           root / "book" / "executed" / f"{chapter}.ipynb", parameters, cwd=root / "book")
+        steps.update()
+    steps.set_postfix_str("html")
+    started = time.perf_counter()
+    html = build_html(root)
+    timings["html"] = time.perf_counter() - started
+    steps.update()
+    steps.close()
+    return {"timings": timings, "html": html}

@@ -1,0 +1,62 @@
+"""The numbers Jain & Wallace (2019) published, for side-by-side tables.
+
+Read from the CSV files the authors released with their code (``successar/AttentionExplanation``,
+``graph_outputs/``), as collected in ``attnlib/reference/``: Table 2 (Kendall τ of attention with gradient
+and with leave-one-out, tanh attention, BiLSTM and Average encoders) and the test performance of the six
+encoder/attention configurations per dataset.
+"""
+from __future__ import annotations
+
+from importlib import resources
+
+import pandas as pd
+
+#: Our dataset names and the authors'.
+PAPER_DATASET = {"sst": "sst", "imdb": "imdb", "20news": "20News_sports", "agnews": "agnews", "snli": "snli",
+                 "babi1": "babi_1", "babi2": "babi_2", "babi3": "babi_3", "cnn": "cnn", "adr": "tweet",
+                 "diabetes": "diab", "anemia": "anemia"}
+_OURS = {paper: ours for ours, paper in PAPER_DATASET.items()}
+_ENCODER = {"lstm": "lstm", "cnn(1,3,5,7)": "cnn", "average": "average"}
+CITATION = ("Jain, S. & Wallace, B. C. (2019). Attention is not Explanation. NAACL-HLT 2019, "
+            "arXiv:1902.10186; numbers from the authors' released outputs (successar/AttentionExplanation).")
+
+
+def _read(name: str) -> pd.DataFrame:
+    with resources.files("attnlib.reference").joinpath(name).open() as handle:
+        return pd.read_csv(handle, dtype={"group": str})
+
+
+def paper_table2() -> pd.DataFrame:
+    """The paper's Table 2 in tidy form.
+
+    Returns
+    -------
+    DataFrame with columns ``dataset`` (our names), ``encoder`` (``lstm`` or ``average``), ``measure``
+    (``tau_attention_gradient`` or ``tau_attention_loo``), ``group`` (a class index as a string, or
+    ``overall``), ``mean``, ``std``, ``sig_frac``.
+    """
+    wide = _read("paper_table2.csv")
+    rows = []
+    for _, row in wide.iterrows():
+        group = "overall" if row["group"] == "Overall" else str(row["group"])
+        for prefix, measure in (("grad", "tau_attention_gradient"), ("loo", "tau_attention_loo")):
+            for encoder, column in (("lstm", "bilstm"), ("average", "average")):
+                rows.append({"dataset": _OURS[row["dataset"]], "encoder": encoder, "measure": measure,
+                             "group": group, **{stat: row[f"{prefix}_{column}_{stat}"]
+                                                for stat in ("mean", "std", "sig_frac")}})
+    return pd.DataFrame(rows)
+
+
+def paper_test_performance() -> pd.DataFrame:
+    """Test metrics of the authors' analysed models (``evaluate/*.json``), NAACL datasets only.
+
+    Returns
+    -------
+    DataFrame with columns ``dataset`` (our names), ``encoder`` (our names), ``attention``, ``accuracy``,
+    ``macro_f1``, ``roc_auc`` (NaN for QA tasks).
+    """
+    table = _read("paper_test_performance.csv")
+    table = table[table["in_paper"]].copy()
+    table["dataset"] = table["dataset"].map(_OURS)
+    table["encoder"] = table["encoder"].map(_ENCODER)
+    return table[["dataset", "encoder", "attention", "accuracy", "macro_f1", "roc_auc"]].reset_index(drop=True)

@@ -1,0 +1,175 @@
+"""Tables for the book: our results next to the paper's, gathered from cached runs and analyses."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .analysis import Analysis
+from .book import Experiment, available_datasets, get_preset, run_experiment
+from .runs import PAPER_SETTINGS, settings_family
+from .paper import paper_table2, paper_test_performance
+from .runs import Run
+
+TAU_MEASURES = ("tau_attention_gradient", "tau_attention_loo")
+
+
+@dataclass
+class Result:
+    """A trained and analysed experiment."""
+
+    experiment: Experiment
+    run: Run
+    analysis: Analysis
+
+    @property
+    def dataset(self) -> str:
+        return self.experiment.run.dataset
+
+    @property
+    def encoder(self) -> str:
+        return self.experiment.run.encoder
+
+    @property
+    def attention(self) -> str:
+        return self.experiment.run.attention
+
+    @property
+    def label(self) -> str:
+        return self.experiment.label
+
+    @property
+    def class_names(self) -> list[str]:
+        return self.run.dataset.class_names
+
+
+def collect(preset: str, *, data_dir=None, runs_dir=None, device: str = "auto", seed: int = 0,
+            focus: tuple[str, str, str] | None = None, limit: int | None = None, progress: bool = True) -> list[Result]:
+    """Every experiment of ``preset`` on the available datasets (plus ``focus``), trained and analysed.
+
+    Finished runs and analyses are loaded, missing ones computed. ``limit`` replaces the preset's number of
+    analysed test instances; ``focus`` is a (dataset, encoder, attention) added if the preset lacks it.
+    """
+    chosen = get_preset(preset)
+    experiments = chosen.experiments(available_datasets(data_dir), seed=seed)
+    if focus is not None and all((e.run.dataset, e.run.encoder, e.run.attention) != tuple(focus) for e in experiments):
+        experiments.append(chosen.experiment(*focus, seed=seed))
+    if limit is not None:
+        from dataclasses import replace
+        experiments = [replace(e, analysis=replace(e.analysis, limit=limit)) for e in experiments]
+    results = []
+    for experiment in experiments:
+        run, analysis = run_experiment(experiment, data_dir=data_dir, runs_dir=runs_dir, device=device,
+                                       progress=progress)
+        results.append(Result(experiment, run, analysis))
+    return results
+
+
+def find(results: list[Result], dataset: str, encoder: str, attention: str) -> Result:
+    """The result of one configuration."""
+    for result in results:
+        if (result.dataset, result.encoder, result.attention) == (dataset, encoder, attention):
+            return result
+    have = ", ".join(r.label for r in results)
+    raise ValueError(f"no result for {dataset} {encoder}+{attention}; the results hold {have}")
+
+
+def performance_table(results: list[Result]) -> pd.DataFrame:
+    """Test performance next to the paper's: macro-F1 for classification, accuracy for QA."""
+    paper = paper_test_performance().set_index(["dataset", "encoder", "attention"])
+    rows = []
+    for r in results:
+        metric = "macro_f1" if r.run.dataset.task == "classification" else "accuracy"
+        key = (r.dataset, r.encoder, r.attention)
+        rows.append({
+            "dataset": r.dataset, "encoder": r.encoder, "attention": r.attention, "metric": metric,
+            "ours": r.run.metrics[metric],
+            "paper": paper[metric].get(key, np.nan) if metric in paper else np.nan,
+            "epochs": r.run.config["epochs"], "train_limit": r.run.config.get("train_limit"),
+            "seconds_per_epoch": r.run.metrics.get("seconds_per_epoch", np.nan),
+        })
+    table = pd.DataFrame(rows)
+    table["difference"] = table["ours"] - table["paper"]
+    return table
+
+
+def correlation_table(results: list[Result], measures=TAU_MEASURES, group: str | None = "overall") -> pd.DataFrame:
+    """Kendall τ summaries, ours and the paper's side by side (the paper reports tanh attention only).
+
+    Returns
+    -------
+    DataFrame with columns ``dataset, encoder, attention, measure, group, ours_mean, ours_std, ours_sig_frac, n,
+    paper_mean, paper_std, paper_sig_frac, difference`` (``difference`` = ours − paper, mean τ).
+    """
+    paper = paper_table2().set_index(["dataset", "encoder", "measure", "group"])
+    rows = []
+    for r in results:
+        summary = r.analysis.summary
+        for measure in measures:
+            chosen = summary[summary.measure == measure]
+            if group is not None:
+                chosen = chosen[chosen.group == group]
+            for _, row in chosen.iterrows():
+                key = (r.dataset, r.encoder, measure, row["group"])
+                has_paper = r.attention == "tanh" and key in paper.index
+                rows.append({
+                    "dataset": r.dataset, "encoder": r.encoder, "attention": r.attention, "measure": measure,
+                    "group": row["group"], "ours_mean": row["mean"], "ours_std": row["std"],
+                    "ours_sig_frac": row["sig_frac"], "n": row["n"],
+                    **{f"paper_{s}": paper.loc[key, s] if has_paper else np.nan for s in ("mean", "std", "sig_frac")},
+                })
+    table = pd.DataFrame(rows)
+    if len(table):
+        table["difference"] = table["ours_mean"] - table["paper_mean"]
+    return table
+
+
+def summary_table(results: list[Result], measure: str, group: str = "overall") -> pd.DataFrame:
+    """One summary measure (e.g. ``perm_median_tvd``, ``adv_max_jsd@0.01``) per experiment."""
+    rows = []
+    for r in results:
+        row = r.analysis.summary.query("measure == @measure and group == @group")
+        if len(row):
+            rows.append({"dataset": r.dataset, "encoder": r.encoder, "attention": r.attention,
+                         **row.iloc[0][["mean", "std", "n"]].to_dict()})
+    return pd.DataFrame(rows)
+
+
+def all_instances(results: list[Result]) -> pd.DataFrame:
+    """Every analysed instance of every experiment, with ``dataset``, ``encoder``, ``attention`` columns."""
+    frames = [r.analysis.instances.assign(dataset=r.dataset, encoder=r.encoder, attention=r.attention)
+              for r in results]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def dataset_table(results: list[Result]) -> pd.DataFrame:
+    """Split sizes, mean length of the test texts and the vectors used, one row per dataset."""
+    rows, seen = [], set()
+    for r in results:
+        if r.dataset in seen:
+            continue
+        seen.add(r.dataset)
+        data = r.run.dataset
+        test_lengths = data.split("test").lengths()
+        rows.append({
+            "dataset": r.dataset, "task": data.task, "classes": data.n_classes,
+            **{split: len(data.split(split)) for split in ("train", "dev", "test")},
+            "mean_test_length": float(test_lengths.mean()), "vocabulary": len(data.vocab),
+            "vectors": r.run.config["embedding"],
+        })
+    return pd.DataFrame(rows)
+
+
+def experiments_table(preset: str, data_dir=None) -> pd.DataFrame:
+    """The experiments of ``preset`` on the available datasets, with their training and analysis settings."""
+    rows = []
+    for e in get_preset(preset).experiments(available_datasets(data_dir)):
+        paper = PAPER_SETTINGS[settings_family(e.run.dataset)]
+        rows.append({
+            "dataset": e.run.dataset, "encoder": e.run.encoder, "attention": e.run.attention,
+            "epochs": e.run.epochs or paper["epochs"], "paper_epochs": paper["epochs"],
+            "train_examples": e.run.train_limit or "all", "analysed": e.analysis.limit or "all",
+            "permutations": e.analysis.n_permutations, "adversary_steps": e.analysis.adversary_iterations,
+        })
+    return pd.DataFrame(rows)

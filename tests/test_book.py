@@ -1,0 +1,150 @@
+"""The book: presets, the quick build end to end, its pages, nbval over the executed chapters, and a real
+browser opening a chapter from file:// with the network cut off.
+
+The build runs once per session (module fixture) in a temporary copy of the book's sources, with the
+``quick`` preset on the real datasets; it is skipped when SST or bAbI are not in ``$ATTNLIB_DATA``.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from attnlib.book import CHAPTERS, PRESETS, get_preset
+from attnlib.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[1]
+#: Figures each chapter must show with the quick preset (SST and bAbI-1, BiLSTM and Average).
+MIN_FIGURES = {"intro": 0, "data_models": 1, "correlation": 4, "permutation": 1, "adversarial": 3,
+               "discussion": 0, "reproducibility": 0}
+
+
+def test_presets_cover_the_configurations_they_promise():
+    assert set(PRESETS) == {"quick", "default", "paper"}
+    paper = get_preset("paper").experiments({"sst", "imdb"})
+    assert len(paper) == 12 and all(e.analysis.limit is None and e.run.epochs is None for e in paper)
+    default = {(e.run.dataset, e.run.encoder, e.run.attention) for e in get_preset("default").experiments()}
+    assert {("sst", "lstm", "tanh"), ("sst", "average", "tanh"), ("babi1", "lstm", "tanh")} <= default
+    with pytest.raises(ConfigError, match="unknown preset 'fast'; choose one of quick, default, paper"):
+        get_preset("fast")
+
+
+def test_chapter_sources_have_parameters_and_no_outputs():
+    import nbformat
+
+    for chapter in CHAPTERS:
+        notebook = nbformat.read(ROOT / "book" / f"{chapter}.ipynb", as_version=4)
+        code = [c for c in notebook.cells if c.cell_type == "code"]
+        assert "parameters" in code[0].metadata.get("tags", []), chapter
+        assert "preset" in code[0].source
+        assert all(not c.get("outputs") for c in code), f"{chapter} is committed with outputs"
+
+
+def _data_dir() -> Path | None:
+    candidates = [os.environ.get("ATTNLIB_DATA"), ROOT / "data", ROOT.parent / "shared" / "data"]
+    for candidate in filter(None, candidates):
+        if (Path(candidate) / "sst").exists() and (Path(candidate) / "babi").exists():
+            return Path(candidate)
+    return None
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The quick book, built from a copy of the sources; yields its root."""
+    data_dir = _data_dir()
+    if data_dir is None:
+        pytest.skip("the quick book needs the SST and bAbI data: set ATTNLIB_DATA")
+    root = tmp_path_factory.mktemp("book")
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy(ROOT / name, root / name)
+    shutil.copytree(ROOT / "book", root / "book", ignore=shutil.ignore_patterns("executed", "vendor"))
+    runs = Path(os.environ.get("ATTNLIB_TEST_RUNS", root / "runs"))
+    result = subprocess.run([sys.executable, "-m", "attnlib.cli", "book", "--preset", "quick", "--root", str(root),
+                             "--data-dir", str(data_dir), "--runs-dir", str(runs)],
+                            capture_output=True, text=True, timeout=1800)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return root
+
+
+def chapter_html(root: Path, chapter: str) -> str:
+    return (root / "_build" / "html" / "book" / "executed" / f"{chapter}.html").read_text()
+
+
+class _Resources(HTMLParser):
+    """Collects every address a page loads (scripts, stylesheets, images, frames) and inline script text."""
+
+    def __init__(self):
+        super().__init__()
+        self.loaded, self.inline, self._in_script = [], [], False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in ("script", "img", "iframe", "source", "embed") and attrs.get("src"):
+            self.loaded.append(attrs["src"])
+        if tag == "link" and attrs.get("href") and attrs.get("rel") not in ("canonical",):
+            self.loaded.append(attrs["href"])
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag):
+        self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.inline.append(data)
+
+
+def test_every_chapter_page_exists_with_its_figures(built):
+    for chapter, minimum in MIN_FIGURES.items():
+        html = chapter_html(built, chapter)
+        images = re.findall(r'<img [^>]*src="([^"]+)"', html)
+        figures = [src for src in images if "_images/" in src]
+        assert len(figures) >= minimum, f"{chapter}: {len(figures)} figures, expected at least {minimum}"
+        for src in figures:
+            assert (built / "_build" / "html" / "book" / "executed" / src).resolve().exists(), src
+        assert "Traceback (most recent call last)" not in html, chapter
+
+
+def test_pages_reference_no_external_host(built):
+    remote = re.compile(r"^(https?:)?//", re.IGNORECASE)
+    for page in (built / "_build" / "html").rglob("*.html"):
+        parser = _Resources()
+        parser.feed(page.read_text())
+        outside = [address for address in parser.loaded if remote.match(address)]
+        assert not outside, f"{page.name} loads {outside}"
+        inline = [text for text in parser.inline if re.search(r"https?://[a-z0-9.-]+\.[a-z]{2,}/", text)]
+        assert not inline, f"{page.name} has a script naming a remote address: {inline[0][:120]}"
+
+
+def test_executed_chapters_pass_nbval(built):
+    executed = built / "book" / "executed"
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax",
+                             "--nbval-current-env", str(executed)], capture_output=True, text=True, timeout=1800,
+                            cwd=executed)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert f"{len(CHAPTERS)} passed" in result.stdout or "passed" in result.stdout
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+OFFLINE_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
+                 "--allow-file-access-from-files", "--virtual-time-budget=20000", "--hide-scrollbars"]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed (apt-get install chromium)")
+def test_correlation_chapter_in_a_browser_without_network(built, tmp_path):
+    page = (built / "_build" / "html" / "book" / "executed" / "correlation.html").as_uri()
+    flags = [CHROMIUM, *OFFLINE_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
+    dom = subprocess.run([*flags, "--dump-dom", page], capture_output=True, text=True, timeout=120).stdout
+    assert "<mjx-container" in dom, "MathJax did not typeset the equations offline"
+    assert len(re.findall(r'<img [^>]*src="[^"]*_images/', dom)) >= MIN_FIGURES["correlation"]
+    screenshot = Path(os.environ.get("ATTNLIB_SCREENSHOT_DIR", tmp_path)) / "correlation.png"
+    subprocess.run([*flags, "--window-size=1280,4000", f"--screenshot={screenshot}", page],
+                   capture_output=True, text=True, timeout=120)
+    assert screenshot.exists() and screenshot.stat().st_size > 50_000
