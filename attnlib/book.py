@@ -93,7 +93,8 @@ PRESETS = {
     "default": Preset(
         "default", "every available dataset, BiLSTM and Average with tanh attention, within an hour on 2 cores",
         _TANH,
-        run_overrides={"imdb": {"epochs": 3}, "babi2": {"epochs": 30}, "babi3": {"epochs": 50}},
+        run_overrides={"imdb": {"epochs": 3}, "babi1": {"epochs": 25}, "babi2": {"epochs": 30},
+                       "babi3": {"epochs": 50}},
         analysis_overrides={"*": {"limit": 1000}, "imdb": {"limit": 250}, "20news": {"limit": 250},
                             "babi3": {"limit": 500}},
     ),
