@@ -226,11 +226,3 @@ def analyse_run(run: Run, config: AnalysisConfig = AnalysisConfig(), *, epsilons
             summary.to_csv(tmp, index=False)
     seconds = read_json(store.timings) if store.timings.exists() else {}
     return Analysis(directory, config, results, indices, tokens, instances, summary, seconds)
-
-
-def load_analysis(run: Run, config: AnalysisConfig = AnalysisConfig()) -> Analysis | None:
-    """The finished analysis of ``run`` with ``config``, or None if it has not been run."""
-    directory = analysis_directory(run, config)
-    if not all((directory / name).exists() for name in ("summary.csv", "instances.csv", "tokens.json")):
-        return None
-    return analyse_run(run, config, progress=False)

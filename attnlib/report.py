@@ -1,7 +1,7 @@
 """Tables for the book: our results next to the paper's, gathered from cached runs and analyses."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -56,7 +56,6 @@ def collect(preset: str, *, data_dir=None, runs_dir=None, device: str = "auto", 
     if focus is not None and all((e.run.dataset, e.run.encoder, e.run.attention) != tuple(focus) for e in experiments):
         experiments.append(chosen.experiment(*focus, seed=seed))
     if limit is not None:
-        from dataclasses import replace
         experiments = [replace(e, analysis=replace(e.analysis, limit=limit)) for e in experiments]
     results = []
     for experiment in experiments:

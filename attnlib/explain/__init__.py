@@ -36,7 +36,7 @@ __all__ = [
     "adversarial_search", "analyse_split", "attention_importance", "class_groups", "draw_permutations",
     "gradient_importance", "importance_over_split", "initial_log_scores", "instance_seed", "jsd",
     "kendall_rows", "kendall_tau", "loo_importance", "max_jsd_within", "permutation_over_split",
-    "permutation_tvds", "predict_over_split", "run_benchmark", "summarise", "summarise_values", "tvd",
+    "permutation_tvds", "predict_over_split", "run_benchmark", "summarise", "summarise_values", "tvd", "uniform_attention_outputs",
 ]
 
 DEFAULT_BATCH_SIZES = {"importance": 32, "permutation": 64, "adversarial": 128}
