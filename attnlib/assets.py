@@ -48,15 +48,14 @@ MATHJAX = NpmAsset(
     (("es5/tex-chtml.js", "mathjax"), ("es5/output/chtml/fonts/woff-v2/*", "mathjax/output/chtml/fonts/woff-v2"),
      ("LICENSE", "mathjax/license")),
 )
+#: The slide deck inlines reveal.js from this package into one HTML file (see :mod:`attnlib.slides`).
 REVEAL = NpmAsset(
     "reveal.js", "5.2.1",
     "sha512-r7//6mIM5p34hFiDMvYfXgyjXqGRta+/psd9YtytsgRlrpRzFv4RbH76TXd2qD+7ZPZEbpBDhdRhJaFgfQ7zNQ==",
     (("dist/reveal.js", "reveal"), ("dist/reveal.css", "reveal"), ("dist/reset.css", "reveal"),
-     ("dist/theme/white.css", "reveal/theme"), ("dist/theme/fonts/source-sans-pro/*", "reveal/theme/fonts/source-sans-pro"),
-     ("plugin/notes/notes.js", "reveal/plugin"), ("LICENSE", "reveal/license")),
+     ("dist/theme/white.css", "reveal/theme"), ("plugin/notes/notes.js", "reveal/plugin"), ("LICENSE", "reveal/license")),
 )
 BOOK_ASSETS = (WIDGETS, REQUIREJS, MATHJAX)
-SLIDE_ASSETS = (REVEAL, MATHJAX)
 
 
 def _cache_dir() -> Path:

@@ -150,6 +150,17 @@ def cmd_book(args) -> int:
     return 0
 
 
+def cmd_slides(args) -> int:
+    from .device import use_all_cores
+    from .slides import build_deck
+
+    use_all_cores()
+    deck = build_deck(args.preset, args.lang, args.out, data_dir=args.data_dir, runs_dir=args.runs_dir,
+                      device=args.device)
+    print(f"slides: {deck} ({deck.stat().st_size / 1e6:.1f} MB, opens offline; press S for speaker notes)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="attnlib", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -181,6 +192,15 @@ def build_parser() -> argparse.ArgumentParser:
     book.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
     _add_data_options(book)
     book.set_defaults(handler=cmd_book)
+
+    slides = commands.add_parser("slides", help="write a self-contained reveal.js deck of the preset's results")
+    slides.add_argument("--preset", default="default", help="quick, default or paper (the book's presets)")
+    slides.add_argument("--lang", default="en", choices=("en", "ja"), help="the deck's language")
+    slides.add_argument("--out", help="the HTML file to write (default: _build/slides/attnlib-<preset>-<lang>.html)")
+    slides.add_argument("--runs-dir", help="where runs are kept (default: $ATTNLIB_RUNS, else runs/)")
+    slides.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+    _add_data_options(slides)
+    slides.set_defaults(handler=cmd_slides)
     return parser
 
 

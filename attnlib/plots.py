@@ -657,7 +657,7 @@ def adversarial_violin(instances: pd.DataFrame, epsilon: float = 0.01, class_nam
 # Examples and summaries
 
 
-def _scale_row(values: np.ndarray) -> np.ndarray:
+def scale_row(values: np.ndarray) -> np.ndarray:
     """Scale to [0, 1]: divide by the maximum when no value is negative, else min–max; NaN stays NaN."""
     finite = values[np.isfinite(values)]
     if len(finite) == 0:
@@ -731,7 +731,7 @@ def example_heatmap(tokens: Sequence[str], rows: Mapping[str, np.ndarray], ax: A
                 f"{caller}: row {name!r} has shape {array.shape} but there are {n_tokens} tokens; "
                 f"pass one importance per token, shape ({n_tokens},)."
             )
-        scaled[str(name)] = _scale_row(array)
+        scaled[str(name)] = scale_row(array)
 
     n_shown = min(n_tokens, max_tokens)
     per_line = min(tokens_per_line, n_shown)

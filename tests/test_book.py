@@ -22,7 +22,7 @@ from attnlib.errors import ConfigError
 ROOT = Path(__file__).resolve().parents[1]
 #: Figures each chapter must show with the quick preset (SST and bAbI-1, BiLSTM and Average).
 MIN_FIGURES = {"intro": 0, "data_models": 1, "correlation": 4, "permutation": 1, "adversarial": 3,
-               "discussion": 0, "reproducibility": 0}
+               "explorer": 0, "discussion": 0, "guide": 0, "reproducibility": 0}
 
 
 def test_presets_cover_the_configurations_they_promise():
@@ -46,25 +46,14 @@ def test_chapter_sources_have_parameters_and_no_outputs():
         assert all(not c.get("outputs") for c in code), f"{chapter} is committed with outputs"
 
 
-def _data_dir() -> Path | None:
-    candidates = [os.environ.get("ATTNLIB_DATA"), ROOT / "data", ROOT.parent / "shared" / "data"]
-    for candidate in filter(None, candidates):
-        if (Path(candidate) / "sst").exists() and (Path(candidate) / "babi").exists():
-            return Path(candidate)
-    return None
-
-
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def built(tmp_path_factory, quick_setup):
     """The quick book, built from a copy of the sources; yields its root."""
-    data_dir = _data_dir()
-    if data_dir is None:
-        pytest.skip("the quick book needs the SST and bAbI data: set ATTNLIB_DATA")
+    data_dir, runs = quick_setup
     root = tmp_path_factory.mktemp("book")
     for name in ("_config.yml", "_toc.yml"):
         shutil.copy(ROOT / name, root / name)
     shutil.copytree(ROOT / "book", root / "book", ignore=shutil.ignore_patterns("executed", "vendor"))
-    runs = Path(os.environ.get("ATTNLIB_TEST_RUNS", root / "runs"))
     result = subprocess.run([sys.executable, "-m", "attnlib.cli", "book", "--preset", "quick", "--root", str(root),
                              "--data-dir", str(data_dir), "--runs-dir", str(runs)],
                             capture_output=True, text=True, timeout=1800)
@@ -148,3 +137,35 @@ def test_correlation_chapter_in_a_browser_without_network(built, tmp_path):
     subprocess.run([*flags, "--window-size=1280,4000", f"--screenshot={screenshot}", page],
                    capture_output=True, text=True, timeout=120)
     assert screenshot.exists() and screenshot.stat().st_size > 50_000
+
+
+def _span_levels(page) -> list[str]:
+    return page.eval_on_selector_all(".attnlib-x-view td.attnlib-x-tokens span", "spans => spans.map(s => s.className)")
+
+
+def test_static_explorer_steps_through_instances_without_network(built, offline_page):
+    page = offline_page
+    page.goto((built / "_build" / "html" / "book" / "executed" / "explorer.html").as_uri())
+    page.wait_for_selector(".attnlib-x-view td.attnlib-x-tokens span")
+    experiments = page.eval_on_selector_all("select.attnlib-x-experiment option", "o => o.map(x => x.value)")
+    assert len(experiments) == len(get_preset("quick").configurations) * len(get_preset("quick").datasets)
+    for experiment in experiments:  # at least 20 pre-computed instances for every experiment
+        page.select_option("select.attnlib-x-experiment", experiment)
+        assert page.eval_on_selector_all("select.attnlib-x-instance option", "o => o.length") >= 20, experiment
+    page.select_option("select.attnlib-x-experiment", experiments[0])
+    first_meta, first_levels = page.inner_text(".attnlib-x-meta"), _span_levels(page)
+    colours = page.eval_on_selector(".attnlib-x-view span.l9, .attnlib-x-view span.l8",
+                                    "s => getComputedStyle(s).backgroundColor")
+    assert colours not in ("rgba(0, 0, 0, 0)", "transparent")
+    page.click("button.attnlib-x-next")
+    assert page.inner_text(".attnlib-x-meta") != first_meta
+    assert _span_levels(page) != first_levels, "stepping to the next instance did not change the colours"
+    assert page.input_value("select.attnlib-x-instance") == "1"
+    page.click("button.attnlib-x-previous")
+    assert page.inner_text(".attnlib-x-meta") == first_meta and _span_levels(page) == first_levels
+    page.select_option("select.attnlib-x-epsilon", "0.05")
+    assert "ε = 0.05" in page.inner_text(".attnlib-x-view")
+    screenshot = Path(os.environ.get("ATTNLIB_SCREENSHOT_DIR", built)) / "explorer.png"
+    page.screenshot(path=str(screenshot), full_page=False)
+    assert not page.blocked, f"the page tried to load {page.blocked}"
+    assert not page.errors, page.errors

@@ -24,7 +24,7 @@ from ..models.model import AttentionModel
 from .adversarial import (AdversarialResult, adversarial_objective, adversarial_over_split, adversarial_search,
                           initial_log_scores, max_jsd_within)
 from .bench import run_benchmark
-from .baselines import uniform_attention_outputs
+from .baselines import outputs_with_attention, uniform_attention_outputs
 from .divergence import jsd, tvd
 from .importance import (SCORERS, _batches, _eval_mode, _prepare, attention_importance, gradient_importance,
                          importance_over_split, instance_seed, loo_importance)
@@ -36,7 +36,7 @@ __all__ = [
     "adversarial_search", "analyse_split", "attention_importance", "class_groups", "draw_permutations",
     "gradient_importance", "importance_over_split", "initial_log_scores", "instance_seed", "jsd",
     "kendall_rows", "kendall_tau", "loo_importance", "max_jsd_within", "permutation_over_split",
-    "permutation_tvds", "predict_over_split", "run_benchmark", "summarise", "summarise_values", "tvd", "uniform_attention_outputs",
+    "outputs_with_attention", "permutation_tvds", "predict_over_split", "run_benchmark", "summarise", "summarise_values", "tvd", "uniform_attention_outputs",
 ]
 
 DEFAULT_BATCH_SIZES = {"importance": 32, "permutation": 64, "adversarial": 128}

@@ -1,0 +1,131 @@
+"""Exercises for reading groups: change one parameter of a chapter, predict, then check what happens.
+
+Each :class:`Exercise` names the chapter and the parameter to change, asks a question, states the observation
+to expect, and says how to check it: one summary measure of two experiments (the chapter's setting and the
+changed one) and the direction it should move. :func:`run_exercise` trains and analyses both experiments
+with a preset's settings (re-using cached runs) and reports whether the expected observation holds. The
+guide chapter renders these definitions and the test suite runs every one with the ``quick`` preset.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .book import get_preset, run_experiment
+from .errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise.
+
+    Attributes
+    ----------
+    key : str
+    chapter : str
+        The chapter (``book/<chapter>.ipynb``) whose parameters the reader changes.
+    change : dict of str to (old, new)
+        The parameters to change, e.g. ``{"encoder": ("lstm", "average")}``.
+    question, expected : str
+        What to ask the group, and the observation the re-run should show (with the reason).
+    measure : str
+        A summary measure (``tau_attention_gradient``, ``perm_median_tvd``, ``adv_max_jsd@0.01``, ...) or
+        ``uniform_tvd`` (mean output TVD when the attention is replaced by uniform weights).
+    direction : {"higher", "lower"}
+        How the measure should move from the chapter's setting to the changed one.
+    base : (dataset, encoder, attention)
+        The chapter's setting before the change.
+    """
+
+    key: str
+    chapter: str
+    change: dict
+    question: str
+    expected: str
+    measure: str
+    direction: str
+    base: tuple[str, str, str] = ("sst", "lstm", "tanh")
+
+    @property
+    def changed(self) -> tuple[str, str, str]:
+        fields = dict(zip(("dataset", "encoder", "attention"), self.base))
+        fields.update({name: new for name, (_, new) in self.change.items()})
+        return fields["dataset"], fields["encoder"], fields["attention"]
+
+    def command(self) -> str:
+        """The papermill command that re-runs the chapter with the change."""
+        options = " ".join(f"-p {name} {new}" for name, (_, new) in self.change.items())
+        return f"papermill book/{self.chapter}.ipynb {self.chapter}-{self.key}.ipynb {options}"
+
+
+EXERCISES = (
+    Exercise(
+        "average-encoder", "correlation", {"encoder": ("lstm", "average")},
+        "Switch the correlation chapter to the Average encoder. What happens to τ between attention and gradients, and why?",
+        "τ(attention, gradient) rises: without context each hidden state stands for its own token, so a token's "
+        "attention is tied to its effect on the output.",
+        "tau_attention_gradient", "higher"),
+    Exercise(
+        "babi-permutation", "permutation", {"dataset": ("sst", "babi1")},
+        "Permute the attention of a bAbI task-1 model instead of an SST model. Does the output move more or less?",
+        "More: the answer sits in one sentence of the story, and attention is what picks it out, so shuffling the "
+        "weights changes the answer. SST's BiLSTM states already summarise the sentence.",
+        "perm_median_tvd", "higher"),
+    Exercise(
+        "uniform-attention", "discussion", {"dataset": ("sst", "babi1")},
+        "Replace the learned attention by uniform weights at test time (the discussion chapter's check, after "
+        "Wiegreffe & Pinter). On which task does the output change more?",
+        "bAbI-1: averaging every sentence of the story dilutes the one that holds the answer; on SST uniform "
+        "weights change the output much less, so manipulating attention there says little.",
+        "uniform_tvd", "higher"),
+    Exercise(
+        "average-permutation", "permutation", {"encoder": ("lstm", "average")},
+        "Permute the attention of the Average encoder instead of the BiLSTM on SST. Does the output move more or less?",
+        "More: the Average encoder's hidden states carry no context, so which token receives the weight decides "
+        "what the decoder reads; each BiLSTM state already summarises much of the sentence.",
+        "perm_median_tvd", "higher"),
+)
+
+
+def get_exercise(key: str) -> Exercise:
+    for exercise in EXERCISES:
+        if exercise.key == key:
+            return exercise
+    raise ConfigError(f"unknown exercise {key!r}; choose one of {', '.join(e.key for e in EXERCISES)}")
+
+
+def measure_value(run, analysis, measure: str) -> float:
+    """The value of ``measure`` for one analysed experiment (overall mean over the analysed instances)."""
+    if measure == "uniform_tvd":
+        from .explain import uniform_attention_outputs
+
+        test = run.dataset.split(analysis.config.split).subset(analysis.indices)
+        uniform = uniform_attention_outputs(run.model, test, device=run.device)
+        return float(0.5 * np.abs(uniform - analysis.results["probs"]).sum(axis=1).mean())
+    row = analysis.summary.query("measure == @measure and group == 'overall'")
+    if row.empty:
+        raise ConfigError(f"unknown measure {measure!r}; the summary has {', '.join(analysis.summary.measure.unique())}")
+    return float(row["mean"].iloc[0])
+
+
+def run_exercise(exercise: Exercise | str, preset: str = "quick", *, data_dir=None, runs_dir=None,
+                 device: str = "auto", seed: int = 0, progress: bool = False) -> dict:
+    """Run both experiments of ``exercise`` with ``preset``'s settings and check the expected observation.
+
+    Returns
+    -------
+    dict with ``key``, ``measure``, ``before`` and ``after`` (the measure of the chapter's setting and of the
+    changed one), ``direction`` and ``holds`` (whether it moved that way).
+    """
+    exercise = get_exercise(exercise) if isinstance(exercise, str) else exercise
+    chosen = get_preset(preset)
+    values = []
+    for setting in (exercise.base, exercise.changed):
+        run, analysis = run_experiment(chosen.experiment(*setting, seed=seed), data_dir=data_dir,
+                                       runs_dir=runs_dir, device=device, progress=progress)
+        values.append(measure_value(run, analysis, exercise.measure))
+    before, after = values
+    holds = after > before if exercise.direction == "higher" else after < before
+    return {"key": exercise.key, "measure": exercise.measure, "before": before, "after": after,
+            "direction": exercise.direction, "holds": bool(holds)}
