@@ -181,13 +181,17 @@ def execute_chapter(source: Path, executed: Path, parameters: dict, *, cwd: Path
 
 
 def build_html(root: Path) -> Path:
-    """Build the book in strict mode (warnings are errors); returns ``_build/html``."""
+    """Build the book in strict mode (warnings are errors); returns ``_build/html``.
+
+    Every page is rewritten (``--all``): an incremental Sphinx build keeps the old navigation and static files
+    on pages whose source did not change, e.g. after a chapter is added.
+    """
     from .assets import BOOK_ASSETS, install_assets
 
     install_assets(BOOK_ASSETS, root / "book" / "_static" / "vendor")
     executable = Path(sys.executable).parent / "jupyter-book"
     command = [str(executable) if executable.exists() else shutil.which("jupyter-book") or "jupyter-book",
-               "build", str(root), "-W", "-n", "--keep-going", "-q"]
+               "build", str(root), "--all", "-W", "-n", "--keep-going", "-q"]
     result = subprocess.run(command, capture_output=True, text=True, cwd=root)
     if result.returncode != 0:
         output = (result.stderr + result.stdout).splitlines()
