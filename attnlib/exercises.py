@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from .book import get_preset, run_experiment
 from .errors import ConfigError
 
@@ -98,11 +96,11 @@ def get_exercise(key: str) -> Exercise:
 def measure_value(run, analysis, measure: str) -> float:
     """The value of ``measure`` for one analysed experiment (overall mean over the analysed instances)."""
     if measure == "uniform_tvd":
-        from .explain import uniform_attention_outputs
+        from .explain import tvd, uniform_attention_outputs
 
         test = run.dataset.split(analysis.config.split).subset(analysis.indices)
         uniform = uniform_attention_outputs(run.model, test, device=run.device)
-        return float(0.5 * np.abs(uniform - analysis.results["probs"]).sum(axis=1).mean())
+        return float(tvd(uniform, analysis.results["probs"]).mean())
     row = analysis.summary.query("measure == @measure and group == 'overall'")
     if row.empty:
         raise ConfigError(f"unknown measure {measure!r}; the summary has {', '.join(analysis.summary.measure.unique())}")

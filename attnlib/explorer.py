@@ -16,6 +16,7 @@ Colours are ten levels of the heat maps' colour map; each row is scaled to [0, 1
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import json
@@ -25,7 +26,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 
-from .explain import outputs_with_attention
+from .explain import max_jsd_within, outputs_with_attention
 from .plots import HEATMAP_CMAP, scale_row
 
 N_LEVELS = 10
@@ -47,6 +48,7 @@ def levels(values) -> str:
     return "".join("-" if np.isnan(s) else str(d) for s, d in zip(scaled, digits))
 
 
+@functools.cache
 def stylesheet() -> str:
     """The explorer's CSS: one background colour per level, from the heat maps' colour map."""
     cmap = matplotlib.colormaps[HEATMAP_CMAP]
@@ -65,7 +67,7 @@ def _output_text(probs, class_names) -> str:
     return ", ".join(f"{class_names[k]} {probs[k]:.3f}" for k in top)
 
 
-def _full_weights(analysis, row: int, attention: np.ndarray) -> np.ndarray:
+def _full_weights(analysis, attention: np.ndarray) -> np.ndarray:
     """Attention over the real tokens placed at their positions of the analysis arrays (SOS/EOS get 0)."""
     weights = np.zeros(analysis.results["attention"].shape[1])
     weights[1 : 1 + len(attention)] = attention
@@ -88,7 +90,7 @@ def instance_record(result, row: int, epsilons=(0.01, 0.05), why: str = "") -> d
     importance = analysis.importance(row)
     adversaries = {f"{e:g}": analysis.adversary(row, e) for e in epsilons}
     test = result.run.dataset.split(analysis.config.split).subset(analysis.indices[[row]])
-    weights = np.stack([_full_weights(analysis, row, attention) for attention, _, _ in adversaries.values()])
+    weights = np.stack([_full_weights(analysis, attention) for attention, _, _ in adversaries.values()])
     repeated = test.subset(np.zeros(len(weights), dtype=int))
     outputs = outputs_with_attention(result.run.model, repeated, weights, device=result.run.device)
     question = None
@@ -129,7 +131,7 @@ def pick_rows(instances: pd.DataFrame, n: int = 24, epsilon: float = 0.01, max_l
     frame = instances.reset_index(drop=True)
     pool = frame[(frame.length >= 5) & (frame.length <= max_length)]
     if len(pool) < 2 * n:
-        pool = frame.sort_values("length", kind="stable").head(max(4 * n, 2 * n))
+        pool = frame.sort_values("length", kind="stable").head(4 * n)
     jsd = f"adv_max_jsd@{epsilon:g}"
     orderings = [
         ("high τ(attention, gradient)", pool["tau_attention_gradient"].dropna().sort_values(ascending=False, kind="stable")),
@@ -257,7 +259,8 @@ class Explorer:
         """The current experiment's analysed instances that contain the search word, in the chosen order."""
         analysis = self.result.analysis
         frame = analysis.instances.copy()
-        frame["adversarial_jsd"] = [analysis.adversary(row, self.controls["epsilon"].value)[1] for row in range(len(frame))]
+        frame["adversarial_jsd"] = max_jsd_within(analysis.results["adv_jsd"], analysis.results["adv_tvd"],
+                                                  self.controls["epsilon"].value)
         word = self.controls["search"].value.strip().lower()
         if word:
             frame = frame[[word in (t.lower() for t in tokens) for tokens in analysis.tokens]]
