@@ -127,6 +127,62 @@ def run_experiment(experiment: Experiment, *, data_dir=None, runs_dir=None, devi
     return run, analyse_run(run, experiment.analysis, progress=progress)
 
 
+TIMELINE_COLUMNS = ("step", "kind", "name", "seconds", "reused", "train_seconds", "analysis_seconds")
+"""Columns of ``_build/timeline.csv``: one row per experiment, chapter and the HTML step, in build order.
+
+``seconds`` is the wall time of the step in that build. ``reused`` is True for an unchanged chapter that was
+not executed, and for an experiment whose step took under 5 % of the time its training and analysis took
+when computed (loading a finished run and analysis). ``train_seconds`` and ``analysis_seconds`` are, for experiments, the
+time the training and the analysis stages took when they were computed (possibly in an earlier build).
+"""
+
+
+def timeline_path(root: str | Path) -> Path:
+    """Where ``attnlib book`` writes the timeline of its last build: ``<root>/_build/timeline.csv``."""
+    return Path(root) / "_build" / "timeline.csv"
+
+
+def find_project_root(start: str | Path = ".") -> Path:
+    """The nearest folder at or above ``start`` holding ``_config.yml`` and ``book/`` (else ``start`` itself)."""
+    start = Path(start).resolve()
+    for folder in (start, *start.parents):
+        if (folder / "_config.yml").exists() and (folder / "book").is_dir():
+            return folder
+    return start
+
+
+def read_timeline(root: str | Path | None = None):
+    """The timeline of the last ``attnlib book`` build under ``root`` (default: the project root above the
+    working directory) as a DataFrame with :data:`TIMELINE_COLUMNS`, or ``None`` if there is none."""
+    import pandas as pd
+
+    path = timeline_path(find_project_root() if root is None else root)
+    return pd.read_csv(path) if path.exists() else None
+
+
+class _Timeline:
+    """Rows of the build's timeline, rewritten atomically after every step (a killed build keeps its rows)."""
+
+    def __init__(self, path: Path):
+        self.path, self.rows = path, []
+
+    def add(self, kind: str, name: str, seconds: float, reused: bool, train_seconds=None, analysis_seconds=None):
+        import pandas as pd
+
+        from .io import atomic_path
+
+        self.rows.append({"step": len(self.rows) + 1, "kind": kind, "name": name, "seconds": round(seconds, 3),
+                          "reused": reused, "train_seconds": train_seconds, "analysis_seconds": analysis_seconds})
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(self.path) as tmp:
+            pd.DataFrame(self.rows, columns=list(TIMELINE_COLUMNS)).to_csv(tmp, index=False)
+
+
+def _computed_seconds(run, analysis) -> float:
+    """The seconds the run's training and its analysis took when they were computed."""
+    return (run.metrics.get("train_seconds") or 0.0) + sum((analysis.seconds or {}).values())
+
+
 def _source_hash(path: Path, parameters: dict) -> str:
     digest = hashlib.sha256(path.read_bytes())
     digest.update(json.dumps(parameters, sort_keys=True).encode())
@@ -208,6 +264,7 @@ def build_book(preset: str = "default", *, root: str | Path = ".", data_dir=None
     Returns
     -------
     dict with the seconds spent per step (``experiments``, each chapter, ``html``) and the output folder.
+    The timeline of the build (:data:`TIMELINE_COLUMNS`) is written to ``_build/timeline.csv`` step by step.
     """
     root = Path(root).resolve()
     chosen = get_preset(preset)
@@ -218,23 +275,34 @@ def build_book(preset: str = "default", *, root: str | Path = ".", data_dir=None
         raise AttnlibError(f"no dataset of the {preset!r} preset is available in {data_dir}; "
                            "run `attnlib datasets` to see what is missing")
     timings: dict[str, float] = {}
-    steps = tqdm(total=len(experiments) + len(CHAPTERS) + 1, desc=f"book ({preset})", disable=not progress)
+    timeline = _Timeline(timeline_path(root))
+    n_steps = len(experiments) + len(CHAPTERS) + 1
+    steps = tqdm(total=n_steps, desc=f"book ({preset})", disable=not progress)
     started = time.perf_counter()
-    for experiment in experiments:
-        steps.set_postfix_str(experiment.label)
-        run_experiment(experiment, data_dir=data_dir, runs_dir=runs_dir, device=device, progress=progress)
+    for number, experiment in enumerate(experiments, 1):
+        steps.set_description(f"book ({preset}): experiment {number}/{len(experiments)}, {experiment.label}")
+        step_started = time.perf_counter()
+        run, analysis = run_experiment(experiment, data_dir=data_dir, runs_dir=runs_dir, device=device,
+                                       progress=progress)
+        seconds = time.perf_counter() - step_started
+        timeline.add("experiment", experiment.label, seconds, reused=seconds < 0.05 * _computed_seconds(run, analysis),
+                     train_seconds=run.metrics.get("train_seconds"),
+                     analysis_seconds=sum(analysis.seconds.values()) if analysis.seconds else None)
         steps.update()
     timings["experiments"] = time.perf_counter() - started
     parameters = {"preset": preset, "data_dir": data_dir, "runs_dir": runs_dir, "device": device}
-    for chapter in CHAPTERS:
-        steps.set_postfix_str(chapter)
+    for number, chapter in enumerate(CHAPTERS, 1):
+        steps.set_description(f"book ({preset}): chapter {number}/{len(CHAPTERS)}, {chapter}")
+        step_started = time.perf_counter()
         timings[chapter] = execute_chapter(root / "book" / f"{chapter}.ipynb",
                                            root / "book" / "executed" / f"{chapter}.ipynb", parameters, cwd=root / "book")
+        timeline.add("chapter", chapter, time.perf_counter() - step_started, reused=timings[chapter] == 0.0)
         steps.update()
-    steps.set_postfix_str("html")
+    steps.set_description(f"book ({preset}): HTML")
     started = time.perf_counter()
     html = build_html(root)
     timings["html"] = time.perf_counter() - started
+    timeline.add("html", "jupyter-book build", timings["html"], reused=False)
     steps.update()
     steps.close()
     return {"timings": timings, "html": html}

@@ -53,10 +53,8 @@ def _run_config(args):
 
 def _open_run(args):
     from .data import load_dataset
-    from .device import use_all_cores
     from .runs import open_run
 
-    use_all_cores()
     config = _run_config(args)
     dataset = load_dataset(args.dataset, args.data_dir, download=args.download)
     return open_run(config, runs_dir=args.runs_dir, device=args.device, dataset=dataset)
@@ -112,6 +110,40 @@ def cmd_analyse(args) -> int:
 
 
 def cmd_bench(args) -> int:
+    return _bench_training(args) if args.training else _bench_analyses(args)
+
+
+def _bench_training(args) -> int:
+    import pandas as pd
+    import torch
+
+    from .data import load_dataset, load_embeddings
+    from .device import resolve_device
+    from .runs import DEFAULT_VECTORS, PAPER_SETTINGS, settings_family
+    from .train_bench import run_training_benchmark
+
+    device = resolve_device(args.device)
+    tables = []
+    for name in args.datasets.split(","):
+        dataset = load_dataset(name, args.data_dir, download=args.download)
+        vectors, _ = load_embeddings(dataset.vocab, args.embedding or DEFAULT_VECTORS[dataset.embedding], seed=args.seed)
+        settings = PAPER_SETTINGS[settings_family(name)]
+        table = run_training_benchmark(dataset, vectors, encoders=args.encoders.split(","), attention=args.attention,
+                                       n_batches=args.batches, batch_size=settings["batch_size"],
+                                       hidden=settings["hidden"], seed=args.seed, device=device)
+        tables.append(table.reset_index().assign(dataset=name))
+    table = pd.concat(tables, ignore_index=True)
+    print(f"training benchmark on {device}, {torch.get_num_threads()} threads, reference vs fast encoders in one "
+          f"process, {args.batches} batches each (+1 warm-up), same weights and batches:")
+    columns = ["dataset", "encoder", "n_batches", "batches_per_epoch", "reference_seconds", "fast_seconds",
+               "reference_epoch_seconds", "fast_epoch_seconds", "ratio", "max_loss_difference"]
+    print(table[columns].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    print("*_epoch_seconds extrapolate the timed batches to a whole epoch; the reference is the packed nn.LSTM for "
+          "lstm and the same code for cnn and average (their ratio shows the measurement's noise)")
+    return 0
+
+
+def _bench_analyses(args) -> int:
     import pandas as pd
     import torch
 
@@ -139,9 +171,7 @@ def cmd_book(args) -> int:
     from pathlib import Path
 
     from .book import build_book
-    from .device import use_all_cores
 
-    use_all_cores()
     started = __import__("time").perf_counter()
     built = build_book(args.preset, root=Path(args.root), data_dir=args.data_dir, runs_dir=args.runs_dir,
                        device=args.device)
@@ -151,10 +181,8 @@ def cmd_book(args) -> int:
 
 
 def cmd_slides(args) -> int:
-    from .device import use_all_cores
     from .slides import build_deck
 
-    use_all_cores()
     deck = build_deck(args.preset, args.lang, args.out, data_dir=args.data_dir, runs_dir=args.runs_dir,
                       device=args.device)
     print(f"slides: {deck} ({deck.stat().st_size / 1e6:.1f} MB, opens offline; press S for speaker notes)")
@@ -184,6 +212,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="time the fast analyses against their naive references")
     _add_run_options(bench, benchmark=True)
     bench.add_argument("--limit", type=int, help="benchmark on N test instances (default: all)")
+    bench.add_argument("--training", action="store_true",
+                       help="time training epochs of each encoder (fast vs reference) instead of the analyses")
+    bench.add_argument("--datasets", default="sst,imdb", help="with --training: comma-separated; default sst,imdb")
+    bench.add_argument("--batches", type=int, default=20, help="with --training: timed batches per side; default 20")
     bench.set_defaults(handler=cmd_bench)
     book = commands.add_parser("book", help="run the preset's experiments, execute every chapter, build the HTML book")
     book.add_argument("--preset", default="default", help="quick (minutes, for tests), default or paper")
@@ -208,6 +240,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if args.command != "datasets":
+            from .device import configure_threads
+
+            configure_threads()
         return args.handler(args)
     except AttnlibError as error:
         print(f"error: {error}", file=sys.stderr)

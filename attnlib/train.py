@@ -96,6 +96,29 @@ def selection_metric(task: str) -> str:
     return "roc_auc" if task == "classification" else "accuracy"
 
 
+def epoch_seed(config: TrainConfig, epoch: int) -> int:
+    """The seed of the batch order of ``epoch`` (0-based)."""
+    return config.seed * 1000 + epoch
+
+
+def train_epoch(model: AttentionModel, optimizer: torch.optim.Optimizer, train: Split, chunks, pos_weight: float,
+                device: torch.device, *, progress: bool = False, desc: str = "epoch") -> float:
+    """One pass of optimiser steps over the batches ``chunks`` (lists of example indices); returns the summed loss.
+
+    The loss is summed on the device and read once at the end, so no step waits for the host.
+    """
+    model.train()
+    total_loss = torch.zeros((), dtype=torch.float64, device=device)
+    for chunk in tqdm(chunks, desc=desc, disable=not progress, leave=False):
+        batch = make_batch(train, chunk).to(device)
+        optimizer.zero_grad()
+        loss = batch_loss(model, model(batch), batch.labels, pos_weight)
+        loss.backward()
+        optimizer.step()
+        total_loss += loss.detach()
+    return float(total_loss)
+
+
 def train_model(model: AttentionModel, dataset: TextDataset, config: TrainConfig, device: torch.device,
                 run_dir: str | Path | None = None, progress: bool = True) -> dict:
     """Train ``model`` in place and load the weights of the best dev epoch.
@@ -123,16 +146,10 @@ def train_model(model: AttentionModel, dataset: TextDataset, config: TrainConfig
         optimizer.load_state_dict(saved["optimizer"])
         state = saved["state"]
     for epoch in range(state["epoch"] + 1, config.epochs):
-        model.train()
-        started, total_loss = time.perf_counter(), 0.0
-        chunks = batch_order(train, config.batch_size, seed=config.seed * 1000 + epoch)
-        for chunk in tqdm(chunks, desc=f"epoch {epoch + 1}/{config.epochs}", disable=not progress, leave=False):
-            batch = make_batch(train, chunk).to(device)
-            optimizer.zero_grad()
-            loss = batch_loss(model, model(batch), batch.labels, pos_weight)
-            loss.backward()
-            optimizer.step()
-            total_loss += loss.item()
+        started = time.perf_counter()
+        chunks = batch_order(train, config.batch_size, seed=epoch_seed(config, epoch))
+        total_loss = train_epoch(model, optimizer, train, chunks, pos_weight, device,
+                                 progress=progress, desc=f"epoch {epoch + 1}/{config.epochs}")
         seconds = time.perf_counter() - started
         dev_metrics = evaluate_predictions(dev.labels, predict_split(model, dev, config.batch_size, device))
         state["history"].append({"epoch": epoch, "loss": total_loss, "seconds": seconds, **dev_metrics})

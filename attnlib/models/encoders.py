@@ -93,15 +93,22 @@ class LSTMEncoder(nn.Module):
     forward and backward states. The computation is :func:`dense_bilstm` (two dense passes, several times
     faster on CPU than a ``PackedSequence``); :func:`packed_bilstm` is the reference it is tested against.
     The parameters are those of ``nn.LSTM(embed_dim, hidden, bidirectional=True)`` in ``self.rnn``.
+
+    Parameters
+    ----------
+    embed_dim, hidden : int
+    packed : bool
+        Compute with the packed reference instead (for benchmarks and tests only).
     """
 
-    def __init__(self, embed_dim: int, hidden: int):
+    def __init__(self, embed_dim: int, hidden: int, packed: bool = False):
         super().__init__()
         self.rnn = nn.LSTM(embed_dim, hidden, batch_first=True, bidirectional=True)
         self.output_size = 2 * hidden
+        self.packed = packed
 
     def forward(self, embedded: torch.Tensor, lengths: torch.Tensor):
-        return dense_bilstm(self.rnn, embedded, lengths)
+        return (packed_bilstm if self.packed else dense_bilstm)(self.rnn, embedded, lengths)
 
 
 class CNNEncoder(nn.Module):
