@@ -49,4 +49,18 @@ def configure_threads(n_threads: int | None = None) -> int:
             raise ConfigError(f"ATTNLIB_THREADS must be a positive integer; got {value!r}")
         n_threads = int(value) if value else available_cores()
     torch.set_num_threads(n_threads)
+    if torch.cuda.is_available():
+        use_deterministic_cuda()
     return n_threads
+
+
+def use_deterministic_cuda() -> None:
+    """Ask torch for deterministic CUDA algorithms where it has them (a warning names any op without one).
+
+    cuDNN autotuning is off and cuBLAS gets the fixed workspace it needs for reproducible products
+    (``CUBLAS_WORKSPACE_CONFIG``, unless already set). Called by the entry points, before any CUDA work.
+    """
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.backends.cudnn.benchmark = False
+    torch.backends.cudnn.deterministic = True
+    torch.use_deterministic_algorithms(True, warn_only=True)

@@ -917,3 +917,41 @@ def panel_grid(panels, draw, ncols: int = 2, panel_size=(5.2, 3.4), **kwargs) ->
         for ax in list(axes.flat)[len(panels):]:
             ax.set_visible(False)
     return fig
+
+
+@_styled
+def timeline_bars(timeline: pd.DataFrame, ax: Axes | None = None) -> Figure:
+    """Horizontal bars of where a book build's time went, one bar per step in build order.
+
+    Experiments are drawn as two stacked parts, training and analysis, with the seconds they took when they
+    were computed (possibly in an earlier build); chapters and the HTML step with their seconds in the build.
+
+    Parameters
+    ----------
+    timeline : pandas.DataFrame, tidy
+        One row per step with ``kind`` (``"experiment"``, ``"chapter"`` or ``"html"``), ``name``,
+        ``seconds``, and for experiments ``train_seconds`` and ``analysis_seconds``
+        (:data:`attnlib.book.TIMELINE_COLUMNS`).
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    _check_frame(timeline, ("kind", "name", "seconds", "train_seconds", "analysis_seconds"), "timeline_bars")
+    experiment = (timeline["kind"] == "experiment").to_numpy()
+    train = np.where(experiment, np.nan_to_num(_numeric(timeline["train_seconds"])), 0.0)
+    analysis = np.where(experiment, np.nan_to_num(_numeric(timeline["analysis_seconds"])), 0.0)
+    other = np.where(experiment, 0.0, np.nan_to_num(_numeric(timeline["seconds"])))
+    fig, ax = _axes(ax, figsize=(6.4, 0.9 + 0.22 * len(timeline)))
+    rows = np.arange(len(timeline))
+    ax.barh(rows, train, color=PALETTE[0], label="training")
+    ax.barh(rows, analysis, left=train, color=PALETTE[1], label="analysis")
+    ax.barh(rows, other, color=PALETTE[7], label="chapter / HTML")
+    ax.set_yticks(rows)
+    ax.set_yticklabels([str(name) for name in timeline["name"]])
+    ax.set_ylim(len(timeline) - 0.5, -0.5)
+    ax.set_xlabel("seconds")
+    ax.legend(loc="lower right")
+    _tidy(ax, grid="x")
+    return fig

@@ -86,9 +86,12 @@ def batch_loss(model: AttentionModel, logits: torch.Tensor, labels: torch.Tensor
 def predict_split(model: AttentionModel, split: Split, batch_size: int, device: torch.device) -> np.ndarray:
     """Output distributions for every example of ``split``, in split order: shape (n, n_classes)."""
     model.eval()
+    rows, parts = [], []
+    for batch in iterate_batches(split, batch_size):   # outputs stay on the device until the loop is done
+        rows.append(batch.index.numpy())
+        parts.append(model.predict(batch.to(device)))
     probs = np.zeros((len(split), model.n_classes), dtype=np.float64)
-    for batch in iterate_batches(split, batch_size):
-        probs[batch.index.numpy()] = model.predict(batch.to(device)).double().cpu().numpy()
+    probs[np.concatenate(rows)] = torch.cat(parts).double().cpu().numpy()
     return probs
 
 

@@ -26,8 +26,8 @@ from .adversarial import (AdversarialResult, adversarial_objective, adversarial_
 from .bench import run_benchmark
 from .baselines import outputs_with_attention, uniform_attention_outputs
 from .divergence import jsd, tvd
-from .importance import (SCORERS, _batches, _eval_mode, _prepare, attention_importance, gradient_importance,
-                         importance_over_split, instance_seed, loo_importance)
+from .importance import (SCORERS, _eval_mode, _host_batches, _prepare, _Results, attention_importance,
+                         gradient_importance, importance_over_split, instance_seed, loo_importance)
 from .kendall import KENDALL_PAIRS, class_groups, kendall_rows, kendall_tau, summarise_values
 from .permutation import draw_permutations, permutation_over_split, permutation_tvds
 
@@ -47,11 +47,11 @@ def predict_over_split(model: AttentionModel, split: Split, *, batch_size: int =
                        progress: bool = False) -> np.ndarray:
     """Output distributions of a split, rows in split order: (n, n_classes) float64."""
     device = _prepare(model, split, device)
-    out = np.zeros((len(split), model.n_classes))
+    results = _Results()
     with _eval_mode(model), torch.no_grad():
-        for batch in _batches(split, batch_size, device, progress, "predict"):
-            out[batch.index.cpu().numpy()] = model.predict(batch).cpu().double().numpy()
-    return out
+        for batch in _host_batches(split, batch_size, progress, "predict"):
+            results.add(batch.index, model.predict(batch.to(device)))
+    return results.into(np.zeros((len(split), model.n_classes)))
 
 
 ANALYSIS_STAGES = {

@@ -32,7 +32,8 @@ from ..data.base import Split
 from ..data.batching import Batch
 from ..models.model import AttentionModel
 from .divergence import jsd, tvd
-from .importance import (_batch_generators, _batches, _check_positive, _decode_contexts, _eval_mode, _padded,
+from .importance import (_batch_generators, _check_positive, _decode_contexts, _eval_mode, _host_batches, _padded,
+                         _Results,
                          _prepare, _rows)
 
 __all__ = [
@@ -130,8 +131,22 @@ def _check_search_args(n_adversaries, n_iterations, lr) -> None:
         raise ValueError(f"lr must be a positive number; got {lr!r}")
 
 
+def initial_batch_scores(batch: Batch, n_adversaries: int, seed: int) -> torch.Tensor:
+    """Each row's seeded initial log-scores (:func:`initial_log_scores`) on its real tokens, 0 elsewhere.
+
+    Returns
+    -------
+    Tensor of float64, shape (batch, n_adversaries, seq_len), on the CPU
+    """
+    init = torch.zeros(len(batch), n_adversaries, batch.tokens.shape[1], dtype=torch.float64)
+    n_real = (batch.lengths.cpu() - 2).tolist()
+    for i, generator in enumerate(_batch_generators(batch, seed, ADVERSARIAL_PURPOSE)):
+        init[i, :, 1: 1 + n_real[i]] = initial_log_scores(n_real[i], n_adversaries, generator)
+    return init
+
+
 def adversarial_search(model: AttentionModel, batch: Batch, *, n_adversaries: int = 5, n_iterations: int = 500,
-                       lr: float = 0.01, seed: int = 0) -> AdversarialResult:
+                       lr: float = 0.01, seed: int = 0, init: torch.Tensor | None = None) -> AdversarialResult:
     """Search adversarial attention for every row of a batch at once.
 
     Parameters
@@ -148,6 +163,8 @@ def adversarial_search(model: AttentionModel, batch: Batch, *, n_adversaries: in
         0.01 in the paper.
     seed : int
         With the example's content, seeds its initial noise.
+    init : Tensor, shape (batch, n_adversaries, seq_len), optional
+        :func:`initial_batch_scores` of the batch, drawn beforehand from its host copy (default: drawn here).
 
     Returns
     -------
@@ -160,10 +177,8 @@ def adversarial_search(model: AttentionModel, batch: Batch, *, n_adversaries: in
         attn = model.attend(encoded)
         probs = model.decode(encoded, attn)
     n, seq_len = attn.shape
-    init = torch.zeros(n, n_adversaries, seq_len, dtype=torch.float64)
-    n_real = (batch.lengths.cpu() - 2).tolist()
-    for i, generator in enumerate(_batch_generators(batch, seed, ADVERSARIAL_PURPOSE)):
-        init[i, :, 1: 1 + n_real[i]] = initial_log_scores(n_real[i], n_adversaries, generator)
+    if init is None:
+        init = initial_batch_scores(batch, n_adversaries, seed)
     log_scores = init.to(device=attn.device, dtype=attn.dtype).requires_grad_(True)
     outside = ~encoded.mask[:, None, :]
     rows = _rows(n, n_adversaries, attn.device)
@@ -207,17 +222,18 @@ def adversarial_over_split(model: AttentionModel, split: Split, *, n_adversaries
     """
     _check_search_args(n_adversaries, n_iterations, lr)
     device = _prepare(model, split, device)
-    attn = _padded(split, n_adversaries)
-    jsds, tvds = np.zeros((len(split), n_adversaries)), np.zeros((len(split), n_adversaries))
+    attn, jsds, tvds = _Results(), _Results(), _Results()
     with _eval_mode(model):
-        for batch in _batches(split, batch_size, device, progress, "adversarial"):
-            result = adversarial_search(model, batch, n_adversaries=n_adversaries, n_iterations=n_iterations,
-                                        lr=lr, seed=seed)
-            index = batch.index.cpu().numpy()
-            attn[index, :, : result.attn.shape[-1]] = result.attn.detach().cpu().double().numpy()
-            jsds[index] = result.jsd.detach().cpu().double().numpy()
-            tvds[index] = result.tvd.detach().cpu().double().numpy()
-    return AdversarialResult(attn=attn, jsd=jsds, tvd=tvds)
+        for batch in _host_batches(split, batch_size, progress, "adversarial"):
+            init = initial_batch_scores(batch, n_adversaries, seed)
+            result = adversarial_search(model, batch.to(device), n_adversaries=n_adversaries,
+                                        n_iterations=n_iterations, lr=lr, init=init)
+            attn.add(batch.index, result.attn)
+            jsds.add(batch.index, result.jsd)
+            tvds.add(batch.index, result.tvd)
+    return AdversarialResult(attn=attn.into(_padded(split, n_adversaries)),
+                             jsd=jsds.into(np.zeros((len(split), n_adversaries))),
+                             tvd=tvds.into(np.zeros((len(split), n_adversaries))))
 
 
 def max_jsd_within(adv_jsd, adv_tvd, epsilon: float) -> np.ndarray:

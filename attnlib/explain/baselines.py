@@ -13,7 +13,7 @@ import torch
 
 from ..data.base import Split
 from ..models.model import AttentionModel
-from .importance import _batches, _eval_mode, _prepare
+from .importance import _eval_mode, _host_batches, _prepare, _Results
 
 
 def outputs_with_attention(model: AttentionModel, split: Split, weights: np.ndarray | None = None, *,
@@ -40,19 +40,19 @@ def outputs_with_attention(model: AttentionModel, split: Split, weights: np.ndar
         longest = max(len(s) for s in split.sequences)
         if weights.ndim != 2 or weights.shape[0] != len(split) or weights.shape[1] < longest:
             raise ValueError(f"weights must have shape ({len(split)}, >= {longest}); got {weights.shape}")
-    out = np.zeros((len(split), model.n_classes))
+    results = _Results()
     with _eval_mode(model), torch.no_grad():
-        for batch in _batches(split, batch_size, device, progress, "decoding"):
+        for host_batch in _host_batches(split, batch_size, progress, "decoding"):
+            batch, rows = host_batch.to(device), host_batch.index.numpy()
             encoded = model.encode(batch)
-            rows = batch.index.cpu().numpy()
             if weights is None:
                 given = batch.mask.to(encoded.states.dtype)
                 given = given / given.sum(dim=1, keepdim=True).clamp(min=1)
             else:
                 given = torch.as_tensor(weights[rows, : batch.mask.shape[1]], dtype=encoded.states.dtype,
                                         device=encoded.states.device)
-            out[rows] = model.decode(encoded, given).double().cpu().numpy()
-    return out
+            results.add(rows, model.decode(encoded, given))
+    return results.into(np.zeros((len(split), model.n_classes)))
 
 
 def uniform_attention_outputs(model: AttentionModel, split: Split, *, batch_size: int = 64, device=None,

@@ -88,21 +88,52 @@ def _check_positive(name: str, value, minimum: int = 1) -> None:
 
 @contextlib.contextmanager
 def _eval_mode(model: torch.nn.Module):
-    """Put ``model`` in eval mode for the duration, then restore its training flag."""
+    """Eval mode and exact float32 for the duration, then restore the model's training flag and the settings.
+
+    On CUDA, TF32 (10-bit mantissa) matrix products and cuDNN calls are switched off, so every fast analysis
+    equals its naive reference there too; on the CPU this changes nothing.
+    """
     was_training = model.training
+    tf32 = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
     model.eval()
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
     try:
         yield
     finally:
         model.train(was_training)
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = tf32
 
 
-def _batches(split: Split, batch_size: int, device: torch.device, progress: bool, desc: str) -> Iterator[Batch]:
-    """Length-sorted batches of ``split`` (the authors' evaluation order) on ``device``, with a progress bar."""
+def _host_batches(split: Split, batch_size: int, progress: bool, desc: str) -> Iterator[Batch]:
+    """Length-sorted batches of ``split`` (the authors' evaluation order) on the CPU, with a progress bar.
+
+    Callers draw per-example random numbers from these host copies, then move the batch to the device, so
+    nothing inside a loop over batches waits for the device.
+    """
     _check_positive("batch_size", batch_size)
     chunks = batch_order(split, batch_size)
     for chunk in tqdm(chunks, desc=desc, disable=not progress, leave=False):
-        yield make_batch(split, chunk).to(device)
+        yield make_batch(split, chunk)
+
+
+class _Results:
+    """Per-batch results kept where they were computed and copied to the host once, after the loop over batches.
+
+    ``add(index, values)`` records a (batch, ...) tensor for the split rows ``index`` (host ints);
+    ``into(out)`` writes every part into ``out[index, :size_1, :size_2, ...]`` as float64 and returns ``out``.
+    """
+
+    def __init__(self):
+        self.parts: list[tuple[np.ndarray, torch.Tensor]] = []
+
+    def add(self, index, values: torch.Tensor) -> None:
+        self.parts.append((np.asarray(index), values.detach()))
+
+    def into(self, out: np.ndarray) -> np.ndarray:
+        for index, values in self.parts:
+            array = values.cpu().double().numpy()
+            out[(index, *(slice(0, size) for size in array.shape[1:]))] = array
+        return out
 
 
 def _padded(split: Split, *middle: int) -> np.ndarray:
@@ -331,7 +362,7 @@ def _loo_cnn(model: AttentionModel, batch: Batch, encoded: Encoded):
             .view(n, seq_len, width, n_filters)
         pre[:, c: padded_len - c, group] = sum(tap[:, k: padded_len - 2 * c + k, k] for k in range(width)) + conv.bias
         diffs[:, :-1, 0, first_tap: first_tap + width] = tap[:, 1:] - tap[:, :-1]
-        for j, d in enumerate(changed_offsets.tolist()):
+        for j, d in enumerate(d for d in range(-r, r + 1) if d != 0):     # changed_offsets, from the host
             for k in range(width):
                 if d < 0 and k - c >= -d:            # left of t: taps reaching t or beyond read one further
                     terms.append((d + k - c, first_tap + k, j * n_groups + group))
@@ -663,9 +694,8 @@ def importance_over_split(scorer: Scorer | str, model: AttentionModel, split: Sp
     else:
         name = getattr(scorer, "__name__", "importance")
     device = _prepare(model, split, device)
-    out = _padded(split)
+    results = _Results()
     with _eval_mode(model):
-        for batch in _batches(split, batch_size, device, progress, name):
-            values = scorer(model, batch).detach().cpu().double().numpy()
-            out[batch.index.cpu().numpy(), : values.shape[1]] = values
-    return out
+        for batch in _host_batches(split, batch_size, progress, name):
+            results.add(batch.index, scorer(model, batch.to(device)))
+    return results.into(_padded(split))

@@ -18,8 +18,8 @@ from ..data.base import Split
 from ..data.batching import Batch
 from ..models.model import AttentionModel
 from .divergence import tvd
-from .importance import (DEFAULT_MAX_ELEMENTS, _batch_generators, _batches, _check_positive, _decode_contexts,
-                         _eval_mode, _prepare, _rows)
+from .importance import (DEFAULT_MAX_ELEMENTS, _batch_generators, _check_positive, _decode_contexts, _eval_mode,
+                         _host_batches, _prepare, _Results, _rows)
 
 __all__ = ["PERMUTATION_PURPOSE", "batch_permutations", "draw_permutations", "permutation_over_split", "permutation_tvds"]
 
@@ -64,7 +64,7 @@ def batch_permutations(batch: Batch, n_permutations: int, seed: int) -> torch.Te
 
 
 def permutation_tvds(model: AttentionModel, batch: Batch, *, n_permutations: int = 100, seed: int = 0,
-                     max_elements: int = DEFAULT_MAX_ELEMENTS) -> torch.Tensor:
+                     max_elements: int = DEFAULT_MAX_ELEMENTS, index: torch.Tensor | None = None) -> torch.Tensor:
     """Output TVD under random permutations of the attention, for every row and permutation.
 
     The encoder runs once; contexts for all permutations come from one batched product with the cached
@@ -79,6 +79,8 @@ def permutation_tvds(model: AttentionModel, batch: Batch, *, n_permutations: int
     seed : int
     max_elements : int
         Permutations are processed in chunks of about this many attention weights.
+    index : LongTensor, shape (batch, n_permutations, seq_len), optional
+        :func:`batch_permutations` of the batch, drawn beforehand from its host copy (default: drawn here).
 
     Returns
     -------
@@ -90,7 +92,9 @@ def permutation_tvds(model: AttentionModel, batch: Batch, *, n_permutations: int
         encoded = model.encode(batch)
         attn = model.attend(encoded)
         probs = model.decode(encoded, attn)
-        index = batch_permutations(batch, n_permutations, seed).to(attn.device)
+        if index is None:
+            index = batch_permutations(batch, n_permutations, seed)
+        index = index.to(attn.device)
         n, seq_len = attn.shape
         out = probs.new_empty(n, n_permutations)
         step = max(1, max_elements // max(1, n * seq_len))
@@ -120,9 +124,10 @@ def permutation_over_split(model: AttentionModel, split: Split, *, n_permutation
     >>> median_tvd = np.median(tvds, axis=1)  # doctest: +SKIP
     """
     device = _prepare(model, split, device)
-    out = np.zeros((len(split), n_permutations))
+    results = _Results()
     with _eval_mode(model):
-        for batch in _batches(split, batch_size, device, progress, "permutation"):
-            tvds = permutation_tvds(model, batch, n_permutations=n_permutations, seed=seed)
-            out[batch.index.cpu().numpy()] = tvds.cpu().double().numpy()
-    return out
+        for batch in _host_batches(split, batch_size, progress, "permutation"):
+            index = batch_permutations(batch, n_permutations, seed)
+            results.add(batch.index, permutation_tvds(model, batch.to(device), n_permutations=n_permutations,
+                                                      index=index))
+    return results.into(np.zeros((len(split), n_permutations)))
