@@ -172,11 +172,38 @@ def cmd_book(args) -> int:
 
     from .book import build_book
 
+    if args.estimate:
+        return _estimate_book(args)
     started = __import__("time").perf_counter()
     built = build_book(args.preset, root=Path(args.root), data_dir=args.data_dir, runs_dir=args.runs_dir,
                        device=args.device)
     seconds = __import__("time").perf_counter() - started
     print(f"book: {built['html'] / 'index.html'} ({seconds / 60:.1f} min)")
+    return 0
+
+
+def _estimate_book(args) -> int:
+    import os
+    from pathlib import Path
+
+    import torch
+
+    from .estimate import estimate_preset
+    from .io import atomic_path
+
+    root = Path(args.root).resolve()
+    data_dir = args.data_dir or os.environ.get("ATTNLIB_DATA") or str(root / "data")
+    table = estimate_preset(args.preset, data_dir=data_dir, device=args.device)
+    out = root / "_build" / f"estimate-{args.preset}.csv"
+    with atomic_path(out) as tmp:
+        table.to_csv(tmp, index=False)
+    print(f"estimated time of the {args.preset!r} preset on this machine ({torch.get_num_threads()} threads), "
+          "from a few timed batches and instances per experiment:")
+    shown = ["experiment", "epochs", "batches_per_epoch", "seconds_per_batch", "train_seconds", "analysed",
+             "seconds_per_instance", "analysis_seconds", "total_seconds"]
+    print(table[shown].to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    print(f"total: {table['train_seconds'].sum() / 3600:.2f} h training + {table['analysis_seconds'].sum() / 3600:.2f} h "
+          f"analysis = {table['total_seconds'].sum() / 3600:.2f} h (chapters and HTML not included); written to {out}")
     return 0
 
 
@@ -222,6 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
     book.add_argument("--root", default=".", help="the project folder holding _config.yml and book/")
     book.add_argument("--runs-dir", help="where runs are kept (default: $ATTNLIB_RUNS, else <root>/runs)")
     book.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+    book.add_argument("--estimate", action="store_true",
+                      help="only estimate how long the preset's experiments would take here (a few batches and "
+                           "instances timed per experiment)")
     _add_data_options(book)
     book.set_defaults(handler=cmd_book)
 

@@ -22,7 +22,7 @@ from attnlib.errors import ConfigError
 ROOT = Path(__file__).resolve().parents[1]
 #: Figures each chapter must show with the quick preset (SST and bAbI-1, BiLSTM and Average).
 MIN_FIGURES = {"intro": 0, "data_models": 1, "correlation": 4, "permutation": 1, "adversarial": 3,
-               "explorer": 0, "discussion": 0, "guide": 0, "reproducibility": 0}
+               "explorer": 0, "discussion": 0, "guide": 0, "reproducibility": 1}
 
 
 def test_presets_cover_the_configurations_they_promise():
@@ -59,6 +59,25 @@ def built(tmp_path_factory, quick_setup):
                             capture_output=True, text=True, timeout=1800)
     assert result.returncode == 0, result.stderr[-3000:]
     return root
+
+
+def test_build_writes_its_timeline(built):
+    import pandas as pd
+
+    from attnlib.book import TIMELINE_COLUMNS, read_timeline
+
+    timeline = read_timeline(built)
+    assert tuple(timeline.columns) == TIMELINE_COLUMNS
+    quick = get_preset("quick")
+    n_experiments = len(quick.datasets) * len(quick.configurations)
+    assert timeline["kind"].tolist() == ["experiment"] * n_experiments + ["chapter"] * len(CHAPTERS) + ["html"]
+    assert timeline.loc[timeline["kind"] == "chapter", "name"].tolist() == list(CHAPTERS)
+    experiments = timeline[timeline["kind"] == "experiment"]
+    assert (experiments["train_seconds"] > 0).all() and (experiments["analysis_seconds"] > 0).all()
+    assert pd.to_numeric(timeline["seconds"]).ge(0).all() and timeline["step"].tolist() == list(range(1, len(timeline) + 1))
+    html = chapter_html(built, "reproducibility")
+    for name in experiments["name"]:
+        assert name in html, f"the reproducibility chapter does not show the timeline row of {name}"
 
 
 def chapter_html(root: Path, chapter: str) -> str:

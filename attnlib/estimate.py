@@ -1,0 +1,113 @@
+"""How long a preset would take on this machine, measured per experiment on a few batches and instances.
+
+For a preset too long to run just to learn its cost (the ``paper`` preset: every dataset, six configurations,
+full test sets), :func:`estimate_preset` times each experiment's parts on samples and scales them up:
+
+* training: ``n_batches`` optimiser steps on the experiment's own batches (after one untimed warm-up step),
+  scaled to the batches of an epoch, plus the dev-set evaluation after every epoch, times the epochs;
+* analysis: every analysis of the paper (gradient, leave-one-out, 100 permutations, the adversarial search)
+  on a seeded sample of ``n_instances`` test instances, scaled to the number the preset analyses.
+
+The model is freshly initialised: none of these costs depends on the weights. Small samples fill batches
+less than a full run does, so the analysis estimate errs on the long side.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm.auto import tqdm
+
+from .analysis import sample_indices
+from .data import load_dataset, load_embeddings
+from .data.batching import batch_order
+from .device import resolve_device
+from .explain import analyse_split
+from .models import ModelConfig, build_model
+from .runs import _training_view
+from .train import TrainConfig, class_weight, epoch_seed, make_optimizer, predict_split, train_epoch
+
+__all__ = ["estimate_experiment", "estimate_preset"]
+
+
+def _seconds(function) -> float:
+    started = time.perf_counter()
+    function()
+    return time.perf_counter() - started
+
+
+def estimate_experiment(experiment, dataset, *, n_batches: int = 8, n_instances: int = 32,
+                        device="auto") -> dict:
+    """Measured seconds of a sample of one experiment's training and analysis, and their scaled totals.
+
+    Parameters
+    ----------
+    experiment : attnlib.book.Experiment
+    dataset : TextDataset
+        The experiment's dataset, loaded.
+    n_batches : int
+        Training steps timed (capped at an epoch's batches).
+    n_instances : int
+        Test instances analysed (capped at the number the experiment analyses).
+    device : str or torch.device
+
+    Returns
+    -------
+    dict with ``experiment``, ``epochs``, ``batches_per_epoch``, ``seconds_per_batch``, ``dev_seconds``
+    (one evaluation of the dev split), ``train_seconds`` (estimated), ``analysed`` (instances the experiment
+    analyses), ``seconds_per_instance`` and ``analysis_seconds`` (estimated).
+    """
+    device = resolve_device(device)
+    config, analysis = experiment.run, experiment.analysis
+    resolved = config.resolve(dataset)
+    vectors, _ = load_embeddings(dataset.vocab, resolved["embedding"], seed=config.seed)
+    torch.manual_seed(config.seed)
+    model = build_model(ModelConfig(task=dataset.task, encoder=config.encoder, attention=config.attention,
+                                    hidden=resolved["hidden"], n_classes=dataset.n_classes), vectors).to(device)
+    train_config = TrainConfig(epochs=resolved["epochs"], batch_size=resolved["batch_size"], seed=config.seed)
+    train = _training_view(dataset, config.train_limit).split("train")
+    chunks = batch_order(train, train_config.batch_size, seed=epoch_seed(train_config, 0))
+    timed = chunks[: max(1, min(n_batches, len(chunks)))]
+    optimizer = make_optimizer(model, train_config)
+    pos_weight = class_weight(train) if model.task == "classification" else 1.0
+    train_epoch(model, optimizer, train, chunks[-1:], pos_weight, device)                 # warm-up
+    per_batch = _seconds(lambda: train_epoch(model, optimizer, train, timed, pos_weight, device)) / len(timed)
+    dev = dataset.split("dev")
+    dev_seconds = _seconds(lambda: predict_split(model, dev, train_config.batch_size, device))
+    test = dataset.split(analysis.split)
+    analysed = len(sample_indices(len(test), analysis.limit, analysis.seed))
+    sample = test.subset(sample_indices(len(test), min(n_instances, analysed), analysis.seed))
+    analysis_sample = _seconds(lambda: analyse_split(
+        model, sample, n_classes=dataset.n_classes, seed=analysis.seed, n_permutations=analysis.n_permutations,
+        n_adversaries=analysis.n_adversaries, adversary_iterations=analysis.adversary_iterations, device=device,
+        progress=False))
+    per_instance = analysis_sample / len(sample)
+    return {"experiment": experiment.label, "epochs": train_config.epochs, "batches_per_epoch": len(chunks),
+            "seconds_per_batch": per_batch, "dev_seconds": dev_seconds,
+            "train_seconds": train_config.epochs * (per_batch * len(chunks) + dev_seconds),
+            "analysed": analysed, "seconds_per_instance": per_instance, "analysis_seconds": per_instance * analysed}
+
+
+def estimate_preset(preset: str, *, data_dir=None, n_batches: int = 8, n_instances: int = 32, device="auto",
+                    progress: bool = True) -> pd.DataFrame:
+    """:func:`estimate_experiment` for every experiment of ``preset`` over the available datasets.
+
+    Returns
+    -------
+    DataFrame, one row per experiment (columns of :func:`estimate_experiment`) plus ``total_seconds``.
+    """
+    from .book import available_datasets, get_preset
+
+    experiments = get_preset(preset).experiments(available_datasets(data_dir))
+    rows, datasets = [], {}
+    for experiment in tqdm(experiments, desc=f"estimating {preset}", disable=not progress):
+        name = experiment.run.dataset
+        if name not in datasets:
+            datasets = {name: load_dataset(name, data_dir, progress=False)}   # one dataset in memory at a time
+        rows.append(estimate_experiment(experiment, datasets[name], n_batches=n_batches, n_instances=n_instances,
+                                        device=device))
+    table = pd.DataFrame(rows)
+    table["total_seconds"] = table["train_seconds"] + table["analysis_seconds"]
+    return table

@@ -1,0 +1,56 @@
+"""The training benchmark and the preset estimator, on a tiny synthetic dataset."""
+import pytest
+import torch
+
+from attnlib.book import Experiment
+from attnlib.data.base import TextDataset
+from attnlib.data.vocab import build_vocab
+from attnlib.estimate import estimate_experiment
+from attnlib.models import ModelConfig, build_model
+from attnlib.models.encoders import LSTMEncoder
+from attnlib.runs import RunConfig
+from attnlib.train_bench import run_training_benchmark, use_reference_encoders
+from attnlib.analysis import AnalysisConfig
+
+from helpers import EMBED, VOCAB, random_split
+
+
+def tiny_dataset() -> TextDataset:
+    vocab = build_vocab([[f"w{i}" for i in range(VOCAB - 4)]])
+    splits = {name: random_split(n, seed=seed) for name, n, seed in (("train", 60, 1), ("dev", 10, 2), ("test", 12, 3))}
+    return TextDataset("tiny", "classification", vocab, ["negative", "positive"], splits, embedding="random")
+
+
+def test_reference_encoders_are_packed_and_compute_the_same():
+    torch.manual_seed(0)
+    model = build_model(ModelConfig("classification", "lstm", "tanh", hidden=8), torch.randn(VOCAB, EMBED))
+    from attnlib.data.batching import make_batch
+
+    split = random_split(6)
+    batch = make_batch(split, range(6))
+    fast = model.predict(batch)
+    assert use_reference_encoders(model) is model
+    assert all(m.packed for m in model.modules() if isinstance(m, LSTMEncoder))
+    torch.testing.assert_close(model.predict(batch), fast, atol=1e-6, rtol=0)
+
+
+def test_training_benchmark_reports_both_sides_on_the_same_batches():
+    table = run_training_benchmark(tiny_dataset(), torch.randn(VOCAB, EMBED), n_batches=3, batch_size=8, hidden=8,
+                                   repeats=1)
+    assert list(table.index) == ["lstm", "cnn", "average"]
+    assert (table["n_batches"] == 3).all() and (table["batches_per_epoch"] == 8).all()
+    assert (table["reference_seconds"] > 0).all() and (table["fast_seconds"] > 0).all()
+    assert table["ratio"].tolist() == pytest.approx((table["reference_seconds"] / table["fast_seconds"]).tolist())
+    # the same weights and batches on both sides: the losses agree to float rounding
+    assert (table["max_loss_difference"] < 1e-5).all()
+    with pytest.raises(ValueError, match="n_batches must be between 1 and 7"):
+        run_training_benchmark(tiny_dataset(), torch.randn(VOCAB, EMBED), n_batches=8, batch_size=8, hidden=8)
+
+
+def test_estimate_scales_the_timed_sample_to_the_whole_experiment():
+    experiment = Experiment(RunConfig("tiny", "lstm", "tanh", epochs=3, batch_size=8, hidden=8),
+                            AnalysisConfig(limit=10, n_permutations=5, adversary_iterations=3))
+    estimate = estimate_experiment(experiment, tiny_dataset(), n_batches=2, n_instances=4, device="cpu")
+    assert estimate["epochs"] == 3 and estimate["batches_per_epoch"] == 8 and estimate["analysed"] == 10
+    assert estimate["train_seconds"] == pytest.approx(3 * (8 * estimate["seconds_per_batch"] + estimate["dev_seconds"]))
+    assert estimate["analysis_seconds"] == pytest.approx(10 * estimate["seconds_per_instance"])
