@@ -4,7 +4,9 @@ The library is organised by concept: :mod:`attnlib.data` (datasets, vocabularies
 :mod:`attnlib.models` (encoders, attention, classifier and pair model), :mod:`attnlib.train` (the paper's
 recipe), :mod:`attnlib.runs` (trained configurations on disk), :mod:`attnlib.explain` (importance scores,
 Kendall τ, permutation, adversarial attention), :mod:`attnlib.analysis` (persisted analyses of a run),
-:mod:`attnlib.plots` (the figures), :mod:`attnlib.report` and :mod:`attnlib.book` (the book).
+:mod:`attnlib.plots` (the figures). That is the science layer; it never imports the book layer
+(:mod:`attnlib.book`: presets, the runner, chapter tables, offline assets) or the teaching kit
+(:mod:`attnlib.teach`: explorer, slides, exercises), which build on it.
 
 Examples
 --------

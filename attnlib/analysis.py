@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ConfigError
+from .fingerprint import ANALYSIS_CODE, code_fingerprint
 from .explain import KENDALL_PAIRS, analyse_split, max_jsd_within, summarise
 from .io import atomic_path, read_json, write_json
 from .runs import Run
@@ -59,7 +60,9 @@ class AnalysisConfig:
                 raise ConfigError(f"{name} must be at least 1; got {getattr(self, name)}")
 
     def key(self) -> str:
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:10]
+        """Hash of the settings and of the analysis code (:data:`attnlib.fingerprint.ANALYSIS_CODE`)."""
+        source = {**asdict(self), "code": code_fingerprint(ANALYSIS_CODE)}
+        return hashlib.sha256(json.dumps(source, sort_keys=True).encode()).hexdigest()[:10]
 
 
 class _StageStore(MutableMapping):

@@ -183,16 +183,16 @@ def cmd_book(args) -> int:
 
 
 def _estimate_book(args) -> int:
-    import os
     from pathlib import Path
 
     import torch
 
-    from .estimate import estimate_preset
+    from . import paths
+    from .book.estimate import estimate_preset
     from .io import atomic_path
 
     root = Path(args.root).resolve()
-    data_dir = args.data_dir or os.environ.get("ATTNLIB_DATA") or str(root / "data")
+    data_dir = paths.data_dir(args.data_dir, root)
     table = estimate_preset(args.preset, data_dir=data_dir, device=args.device)
     out = root / "_build" / f"estimate-{args.preset}.csv"
     with atomic_path(out) as tmp:
@@ -208,7 +208,7 @@ def _estimate_book(args) -> int:
 
 
 def cmd_slides(args) -> int:
-    from .slides import build_deck
+    from .teach.slides import build_deck
 
     deck = build_deck(args.preset, args.lang, args.out, data_dir=args.data_dir, runs_dir=args.runs_dir,
                       device=args.device)

@@ -5,6 +5,12 @@ import numpy as np
 from sklearn.metrics import accuracy_score, average_precision_score, f1_score, roc_auc_score
 
 
+def headline_metric(task: str) -> str:
+    """The one test metric reported per task, as in the paper's tables: ``macro_f1`` for classification,
+    ``accuracy`` for pair tasks (NLI and QA)."""
+    return "macro_f1" if task == "classification" else "accuracy"
+
+
 def evaluate_predictions(labels: np.ndarray, probs: np.ndarray) -> dict[str, float]:
     """Accuracy, macro-F1, per-class F1 and, for binary tasks, ROC-AUC and PR-AUC.
 

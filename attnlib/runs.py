@@ -1,7 +1,8 @@
 """A run: one trained configuration (dataset, encoder, attention, seed, settings) and its directory.
 
 The directory is named after the configuration and keyed by a hash of the resolved configuration, the
-dataset's fingerprint and the attnlib version, so a changed setting never loads a stale model. It holds
+dataset's fingerprint, the attnlib version and the fingerprint of the code that trains it
+(:mod:`attnlib.fingerprint`), so a changed setting, data file or model never loads a stale model. It holds
 ``config.json``, ``checkpoint.pt`` (resumable training), ``model.pt`` (best dev weights) and
 ``metrics.json`` (test metrics); analyses add their own files. Every file is written atomically.
 """
@@ -9,14 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
 
-from . import __version__
+from . import __version__, paths
+from .fingerprint import RUN_CODE, code_fingerprint
 from .data import load_dataset, load_embeddings
 from .data.base import TextDataset
 from .device import resolve_device
@@ -44,7 +45,8 @@ def settings_family(dataset: str) -> str:
 
 
 def default_runs_dir() -> Path:
-    return Path(os.environ.get("ATTNLIB_RUNS", "runs"))
+    """:func:`attnlib.paths.runs_dir`."""
+    return paths.runs_dir()
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,8 @@ class Run:
 def run_directory(config: RunConfig, dataset: TextDataset, runs_dir: str | Path | None = None) -> tuple[Path, dict]:
     """The directory of ``config`` and its resolved configuration."""
     resolved = config.resolve(dataset)
-    key_source = {"config": resolved, "data": dataset.fingerprint, "attnlib": __version__}
+    key_source = {"config": resolved, "data": dataset.fingerprint, "attnlib": __version__,
+                  "code": code_fingerprint(RUN_CODE)}
     key = hashlib.sha256(json.dumps(key_source, sort_keys=True).encode()).hexdigest()[:12]
     name = f"{config.dataset}-{config.encoder}-{config.attention}-seed{config.seed}-{key}"
     return Path(runs_dir or default_runs_dir()) / name, resolved
@@ -130,17 +133,17 @@ def open_run(config: RunConfig, *, data_dir=None, runs_dir=None, device="auto", 
         dataset = load_dataset(config.dataset, data_dir, progress=progress)
     directory, resolved = run_directory(config, dataset, runs_dir)
     vectors, vectors_note = load_embeddings(dataset.vocab, resolved["embedding"], seed=config.seed)
-    torch.manual_seed(config.seed)
     model_config = ModelConfig(task=dataset.task, encoder=config.encoder, attention=config.attention,
                                hidden=resolved["hidden"], n_classes=dataset.n_classes)
-    model = build_model(model_config, vectors).to(device)
+    model = build_model(model_config, vectors, seed=config.seed).to(device)
     metrics_path, model_path = directory / "metrics.json", directory / "model.pt"
     if metrics_path.exists() and model_path.exists():
         model.load_state_dict(torch.load(model_path, map_location=device, weights_only=True))
         return Run(directory, resolved, dataset, model, read_json(metrics_path), device)
     directory.mkdir(parents=True, exist_ok=True)
     write_json(directory / "config.json", {**resolved, "vectors": vectors_note, "data_notes": dataset.notes,
-                                           "data_fingerprint": dataset.fingerprint, "attnlib": __version__})
+                                           "data_fingerprint": dataset.fingerprint, "attnlib": __version__,
+                                           "code_fingerprint": code_fingerprint(RUN_CODE)})
     train_config = TrainConfig(epochs=resolved["epochs"], batch_size=resolved["batch_size"], seed=config.seed)
     started = time.perf_counter()
     summary = train_model(model, _training_view(dataset, config.train_limit), train_config, device,
@@ -153,6 +156,7 @@ def open_run(config: RunConfig, *, data_dir=None, runs_dir=None, device="auto", 
         "best_epoch": summary["best_epoch"],
         "train_seconds": time.perf_counter() - started,
         "seconds_per_epoch": sum(h["seconds"] for h in history) / max(1, len(history)),
+        "epochs_run": len(history),
         "dev_history": history,
         "vectors": vectors_note,
         "device": str(device),

@@ -95,6 +95,12 @@ def predict_split(model: AttentionModel, split: Split, batch_size: int, device: 
     return probs
 
 
+BEST_POSSIBLE = 1.0
+"""The largest value of either selection metric (ROC-AUC, accuracy). A later epoch is selected only when it is
+strictly better, so once an eligible epoch reaches this value the remaining epochs cannot change the kept
+weights, and training stops there with exactly the result of the full schedule."""
+
+
 def selection_metric(task: str) -> str:
     return "roc_auc" if task == "classification" else "accuracy"
 
@@ -134,7 +140,8 @@ def train_model(model: AttentionModel, dataset: TextDataset, config: TrainConfig
 
     Returns
     -------
-    dict with ``history`` (per-epoch dev metrics, loss, seconds) and ``best_epoch``.
+    dict with ``history`` (per-epoch dev metrics, loss, seconds; shorter than ``config.epochs`` when the dev
+    metric reached :data:`BEST_POSSIBLE`, after which no epoch could have been selected) and ``best_epoch``.
     """
     train, dev = dataset.split("train"), dataset.split("dev")
     model.to(device)
@@ -149,6 +156,8 @@ def train_model(model: AttentionModel, dataset: TextDataset, config: TrainConfig
         optimizer.load_state_dict(saved["optimizer"])
         state = saved["state"]
     for epoch in range(state["epoch"] + 1, config.epochs):
+        if state["best_metric"] >= BEST_POSSIBLE:
+            break  # no later epoch can be selected: the kept weights are those of the whole schedule
         started = time.perf_counter()
         chunks = batch_order(train, config.batch_size, seed=epoch_seed(config, epoch))
         total_loss = train_epoch(model, optimizer, train, chunks, pos_weight, device,

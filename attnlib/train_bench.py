@@ -35,10 +35,9 @@ def use_reference_encoders(model: AttentionModel) -> AttentionModel:
 
 def _model(dataset: TextDataset, encoder: str, attention: str, hidden: int, vectors: torch.Tensor,
            seed: int, device: torch.device) -> AttentionModel:
-    torch.manual_seed(seed)
     config = ModelConfig(task=dataset.task, encoder=encoder, attention=attention, hidden=hidden,
                          n_classes=dataset.n_classes)
-    return build_model(config, vectors).to(device)
+    return build_model(config, vectors, seed=seed).to(device)
 
 
 def run_training_benchmark(dataset: TextDataset, vectors: torch.Tensor, *, encoders=("lstm", "cnn", "average"),

@@ -6,9 +6,9 @@ import tarfile
 
 import pytest
 
-from attnlib.assets import NpmAsset, fetch_tarball, install_assets
+from attnlib.book.assets import NpmAsset, fetch_tarball, install_assets
 from attnlib.errors import AttnlibError
-from attnlib.sphinx_offline import _is_remote
+from attnlib.book.sphinx_offline import _is_remote
 
 
 def fake_package(files: dict[str, bytes]) -> bytes:

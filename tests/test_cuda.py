@@ -68,7 +68,7 @@ def test_fast_analyses_equal_naive_on_cuda(encoder, task):
     model = _model(encoder, task=task)
     np.testing.assert_allclose(importance_over_split("gradient", model, split, progress=False),
                                naive_gradient(model, split), atol=1e-5)
-    np.testing.assert_allclose(importance_over_split("leave_one_out", model, split, progress=False),
+    np.testing.assert_allclose(importance_over_split("loo", model, split, progress=False),
                                naive_loo(model, split), atol=1e-5)
     np.testing.assert_allclose(permutation_over_split(model, split, n_permutations=20, progress=False),
                                naive_permutation(model, split, n_permutations=20), atol=1e-5)

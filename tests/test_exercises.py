@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from attnlib.errors import ConfigError
-from attnlib.exercises import EXERCISES, get_exercise, run_exercise
+from attnlib.teach.exercises import EXERCISES, get_exercise, run_exercise
 
 
 def test_exercise_definitions_name_a_chapter_a_change_and_a_command():

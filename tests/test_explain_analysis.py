@@ -77,7 +77,7 @@ def test_run_benchmark_compares_on_the_same_instances():
     table = run_benchmark(model, split, n_instances=6, naive_instances=3, n_permutations=4, n_adversaries=2,
                           adversary_iterations=5, repeats=1)
     assert isinstance(table, pd.DataFrame)
-    assert table.index.tolist() == ["gradient", "leave_one_out", "permutation", "adversarial"]
+    assert table.index.tolist() == ["gradient", "loo", "permutation", "adversarial"]
     assert {"naive_seconds", "fast_seconds", "ratio", "max_abs_diff"} <= set(table.columns)
     assert (table["max_abs_diff"] < 1e-9).all()
     assert (table["naive_instances"] == 3).all() and table["extrapolated"].all()
@@ -88,7 +88,7 @@ def test_run_benchmark_compares_on_the_same_instances():
 
 def test_analyse_split_resumes_from_a_store(analysed, monkeypatch):
     """Finished stages are read back from the store; missing or incomplete ones are recomputed."""
-    import attnlib.explain as explain
+    import attnlib.explain.pipeline as pipeline
 
     model, split, results = analysed
     store = {}
@@ -102,7 +102,7 @@ def test_analyse_split_resumes_from_a_store(analysed, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("a stored stage was recomputed")
 
-    monkeypatch.setattr(explain, "importance_over_split", refuse)
+    monkeypatch.setattr(pipeline, "importance_over_split", refuse)
     again = analyse_split(model, split, n_classes=model.n_classes, seed=1, store=store, **SMALL)
     assert "adv_attention" not in again
     for key, value in results.items():

@@ -26,7 +26,7 @@ def _importance(name):
 FAST = {
     "attention": _importance("attention"),
     "gradient": _importance("gradient"),
-    "leave_one_out": _importance("leave_one_out"),
+    "loo": _importance("loo"),
     "permutation": lambda model, split, **kw: permutation_over_split(
         model, split, n_permutations=N_PERMUTATIONS, progress=False, **kw),
     "adversarial": lambda model, split, **kw: adversarial_over_split(
@@ -35,13 +35,13 @@ FAST = {
 NAIVE = {
     "attention": naive_attention,
     "gradient": naive_gradient,
-    "leave_one_out": naive_loo,
+    "loo": naive_loo,
     "permutation": lambda model, split, **kw: naive_permutation(model, split, n_permutations=N_PERMUTATIONS, **kw),
     "adversarial": lambda model, split, **kw: naive_adversarial(
         model, split, n_adversaries=N_ADVERSARIES, n_iterations=N_ITERATIONS, **kw),
 }
 RANDOM = {"permutation", "adversarial"}          # analyses that take a seed
-PER_POSITION = {"attention", "gradient", "leave_one_out"}
+PER_POSITION = {"attention", "gradient", "loo"}
 
 
 def arrays(result) -> dict[str, np.ndarray]:
@@ -116,7 +116,7 @@ def test_scorer_contract(name, setup):
     assert torch.all(values[~batch.mask] == 0)
     real = values[batch.mask]
     one_token = (batch.lengths == 3)[:, None].expand_as(batch.mask)[batch.mask]
-    if name == "leave_one_out":           # nothing is left when the only token is removed
+    if name == "loo":           # nothing is left when the only token is removed
         assert torch.all(torch.isnan(real[one_token]))
         real = real[~one_token]
     assert torch.all(torch.isfinite(real)) and torch.all(real >= 0)

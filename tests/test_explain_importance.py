@@ -9,7 +9,8 @@ import torch
 from attnlib.data.base import Split
 from attnlib.data.batching import make_batch
 from attnlib.explain import gradient_importance, importance_over_split, loo_importance
-from attnlib.explain.importance import LOO_STRATEGIES, _decode_contexts
+from attnlib.explain._batching import _decode_contexts
+from attnlib.explain.loo import LOO_STRATEGIES
 from attnlib.explain.reference import naive_loo
 from attnlib.models import AverageEncoder
 from helpers import (CONFIG_IDS, CONFIGS, hand_built_classifier, hand_built_expected, random_model,  # noqa: F401
@@ -22,7 +23,7 @@ def test_hand_built_model_matches_closed_forms(words):
     split = Split(sequences=[[2, *words, 3]], labels=np.array([0]))
     expected = hand_built_expected(words)
     np.testing.assert_allclose(model.predict(make_batch(split, [0]))[0, 1].item(), expected["p"], rtol=1e-12)
-    for name, key in (("attention", "attention"), ("gradient", "gradient"), ("leave_one_out", "loo")):
+    for name, key in (("attention", "attention"), ("gradient", "gradient"), ("loo", "loo")):
         values = importance_over_split(name, model, split, progress=False)[0]
         assert values[0] == 0 and values[-1] == 0
         if key == "loo" and len(words) == 1:
@@ -92,7 +93,7 @@ def test_loo_generic_fallback_matches_naive(task):
     model.encoder.__class__ = _UnregisteredEncoder
     assert type(model.encoder) not in LOO_STRATEGIES
     split = random_split(6, task)
-    fast = importance_over_split("leave_one_out", model, split, batch_size=4, progress=False)
+    fast = importance_over_split("loo", model, split, batch_size=4, progress=False)
     np.testing.assert_allclose(fast, naive_loo(model, split), rtol=0, atol=1e-12)
 
 
@@ -100,7 +101,7 @@ def test_loo_generic_fallback_matches_naive(task):
 def test_loo_is_nonzero_and_nan_only_for_single_token_texts(encoder):
     model = random_model("classification", encoder, "tanh", scale=2.0)
     split = Split(sequences=[[2, 5, 3], [2, 5, 6, 3], [2, *range(4, 20), 3]], labels=np.zeros(3, dtype=np.int64))
-    values = importance_over_split("leave_one_out", model, split, progress=False)
+    values = importance_over_split("loo", model, split, progress=False)
     assert np.isnan(values[0, 1]) and not np.isnan(np.delete(values, 1, axis=1)).any()
     assert (values[2, 1:17] > 0).all()
 
@@ -125,7 +126,7 @@ def test_loo_removals_leaving_the_same_text_are_exactly_tied(encoder):
     model = random_model("classification", encoder, "tanh", scale=2.0)
     split = Split(sequences=[[2, 9, 7, 7, 7, 11, 9, 12, 3]], labels=np.zeros(1, dtype=np.int64))
     for batch_size in (1, 4):
-        values = importance_over_split("leave_one_out", model, split, batch_size=batch_size, progress=False)[0]
+        values = importance_over_split("loo", model, split, batch_size=batch_size, progress=False)[0]
         assert values[2] == values[3] == values[4]
         assert (values[1] == values[6]) == (encoder == "average")
         np.testing.assert_allclose(values, naive_loo(model, split)[0], rtol=0, atol=1e-12)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from attnlib import explorer
+from attnlib.teach import explorer
 from attnlib.explain import outputs_with_attention
 
 
@@ -104,8 +104,9 @@ def test_live_explorer_in_a_kernel(quick_setup, tmp_path):
 
     data_dir, runs = quick_setup
     source = f'''
-from attnlib import explorer, report
-results = report.collect("quick", data_dir={str(data_dir)!r}, runs_dir={str(runs)!r}, progress=False)
+from attnlib.book import tables
+from attnlib.teach import explorer
+results = tables.collect("quick", data_dir={str(data_dir)!r}, runs_dir={str(runs)!r}, progress=False)
 live = explorer.Explorer(results)
 display(live)
 before = live.view.value

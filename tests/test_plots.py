@@ -14,6 +14,7 @@ from matplotlib.container import BarContainer  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from attnlib import plots  # noqa: E402
+from attnlib.testing import synthetic_instances  # noqa: E402
 
 INSTANCE_PLOTS = {
     "tau_histogram": lambda df, **kw: plots.tau_histogram(df, **kw),
@@ -25,7 +26,7 @@ INSTANCE_PLOTS = {
 
 
 def make_instances(n=300, n_classes=2, seed=0):
-    """A random per-instance frame, built here independently of plots.synthetic_instances."""
+    """A random per-instance frame, built here independently of attnlib.testing.synthetic_instances."""
     rng = np.random.default_rng(seed)
     tau = rng.uniform(-1, 1, size=(n, 3))
     tau[rng.random(size=(n, 3)) < 0.03] = np.nan  # constant importance vectors give NaN τ
@@ -425,13 +426,21 @@ def test_comparison_bars_errors():
 # ------------------------------------------------------------------------------------------------ misc
 
 def test_synthetic_instances_match_the_input_format():
-    df = plots.synthetic_instances(n=50, n_classes=3, seed=4)
+    df = synthetic_instances(n=50, n_classes=3, seed=4)
     assert tuple(df.columns) == plots.INSTANCE_COLUMNS
     assert df["max_attention"].between(0, 1, inclusive="right").all()
     assert df["adv_max_jsd@0.05"].between(0, np.log(2)).all()
-    pd.testing.assert_frame_equal(df, plots.synthetic_instances(n=50, n_classes=3, seed=4))
+    pd.testing.assert_frame_equal(df, synthetic_instances(n=50, n_classes=3, seed=4))
 
 
 def test_docstring_examples_run():
-    result = doctest.testmod(plots, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 20 and result.failed == 0
+    import importlib
+
+    attempted = 0
+    for family in ("style", "tau", "perturbation", "heatmaps", "grids"):
+        module = importlib.import_module(f"attnlib.plots.{family}")
+        result = doctest.testmod(module, extraglobs={"synthetic_instances": synthetic_instances},
+                                 optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+        assert result.failed == 0, family
+        attempted += result.attempted
+    assert attempted > 20

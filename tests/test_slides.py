@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 import pytest
 
 from attnlib.cli import main
-from attnlib.slides import OUTLINE, TEXT
+from attnlib.teach.slides import OUTLINE, TEXT
 
 
 @pytest.fixture(scope="module")

@@ -95,3 +95,21 @@ def test_pair_training_runs():
     model = model_for("lstm", "tanh", "pair", 3)
     summary = train_model(model, dataset, TrainConfig(epochs=2, batch_size=5), torch.device("cpu"), progress=False)
     assert len(summary["history"]) == 2 and "accuracy" in summary["history"][0]
+
+
+def test_training_stops_when_the_dev_metric_is_perfect_with_the_weights_of_the_full_schedule(monkeypatch):
+    """Once dev ROC-AUC is 1.0 no later epoch can be selected: stopping there keeps exactly the same weights."""
+    import attnlib.train
+
+    dataset = learnable_dataset()
+    trained = {}
+    for name, best_possible in (("stopped", 1.0), ("full", 2.0)):   # 2.0: never reached, all epochs run
+        monkeypatch.setattr(attnlib.train, "BEST_POSSIBLE", best_possible)
+        model = model_for("average", "tanh", seed=1)
+        summary = train_model(model, dataset, TrainConfig(epochs=25, batch_size=8, seed=4), torch.device("cpu"),
+                              progress=False)
+        trained[name] = (summary, {k: v.clone() for k, v in model.state_dict().items()})
+    stopped, full = trained["stopped"], trained["full"]
+    assert len(full[0]["history"]) == 25 and len(stopped[0]["history"]) < 25
+    assert stopped[0]["history"][-1]["roc_auc"] == 1.0 and stopped[0]["best_epoch"] == full[0]["best_epoch"]
+    assert all(torch.equal(stopped[1][k], full[1][k]) for k in full[1])

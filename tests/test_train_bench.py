@@ -5,7 +5,7 @@ import torch
 from attnlib.book import Experiment
 from attnlib.data.base import TextDataset
 from attnlib.data.vocab import build_vocab
-from attnlib.estimate import estimate_experiment
+from attnlib.book.estimate import estimate_experiment
 from attnlib.models import ModelConfig, build_model
 from attnlib.models.encoders import LSTMEncoder
 from attnlib.runs import RunConfig

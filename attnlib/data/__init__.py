@@ -3,7 +3,7 @@
 The entry point is :func:`load_dataset`::
 
     from attnlib.data import load_dataset, load_embeddings
-    ds = load_dataset("sst")                       # data dir: $ATTNLIB_DATA, else ./data
+    ds = load_dataset("sst")                       # data dir: $ATTNLIB_DATA, else <project>/data
     weight, description = load_embeddings(ds.vocab, "glove-6b-50d")
 
 Every prepared dataset is a :class:`TextDataset` whose ``notes`` list how it differs from the data
@@ -14,7 +14,7 @@ from .cache import PREPROCESS_VERSION, default_cache_dir
 from .download import HOW_TO_GET, SOURCES, Resource, download_enabled, fetch, fetch_url
 from .embeddings import EMBEDDING_SOURCES, Embeddings, default_embedding_source, load_embeddings
 from .locate import DataDir, FileRef, FileSpec, default_data_dir, resolve_data_dir
-from .registry import DATASET_NAMES, dataset_info, dataset_status, load_dataset
+from .registry import DATASET_NAMES, dataset_info, dataset_status, is_classification, load_dataset
 from .text import clean, clean_20news, keras_tokenize, spacy_tokenize, split_tokens, sst_tokenize
 from .vocab import MIN_DF, build_vocab, length_filter
 
@@ -22,7 +22,7 @@ __all__ = [
     # prepared data
     "TextDataset", "Split", "Vocabulary", "PAD", "UNK", "SOS", "EOS", "SPECIAL_TOKENS", "SPLITS",
     # registry
-    "DATASET_NAMES", "load_dataset", "dataset_status", "dataset_info",
+    "DATASET_NAMES", "load_dataset", "dataset_status", "dataset_info", "is_classification",
     # vectors
     "load_embeddings", "Embeddings", "EMBEDDING_SOURCES", "default_embedding_source",
     # tokenisers and vocabulary

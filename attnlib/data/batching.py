@@ -43,6 +43,10 @@ class Batch:
     def __len__(self) -> int:
         return self.tokens.shape[0]
 
+    def index_select(self, rows: torch.Tensor) -> "Batch":
+        """The rows ``rows`` of this batch (same padded length)."""
+        return Batch(**{f.name: select_rows(getattr(self, f.name), rows) for f in fields(self)})
+
     def to(self, device: torch.device | str) -> "Batch":
         moved = {f.name: getattr(self, f.name) for f in fields(self)}
         return replace(self, **{k: v.to(device) for k, v in moved.items() if v is not None})
@@ -61,6 +65,26 @@ def pad_sequences(sequences: list[list[int]]) -> tuple[torch.Tensor, torch.Tenso
     for row, seq in enumerate(sequences):
         tokens[row, : len(seq)] = torch.as_tensor(seq, dtype=torch.long)
     return tokens, lengths
+
+
+def select_rows(value: torch.Tensor | None, rows: torch.Tensor) -> torch.Tensor | None:
+    """``value.index_select(0, rows)``, or None for an absent optional tensor (a classifier's question)."""
+    return None if value is None else value.index_select(0, rows)
+
+
+def length_mask(lengths: torch.Tensor, seq_len: int) -> torch.Tensor:
+    """True on positions ``0 ... length-1``: every framed token, ``<SOS>`` and ``<EOS>`` included; padding False.
+
+    Parameters
+    ----------
+    lengths : LongTensor, shape (batch,)
+    seq_len : int
+
+    Returns
+    -------
+    BoolTensor, shape (batch, seq_len)
+    """
+    return torch.arange(seq_len, device=lengths.device) < lengths.unsqueeze(1)
 
 
 def real_token_mask(lengths: torch.Tensor, seq_len: int) -> torch.Tensor:

@@ -18,6 +18,8 @@ import warnings
 from pathlib import Path
 from typing import Any, Iterable
 
+from .. import paths
+
 __all__ = [
     "PREPROCESS_VERSION",
     "default_cache_dir",
@@ -32,11 +34,8 @@ PREPROCESS_VERSION = 1
 
 
 def default_cache_dir(cache_dir: str | os.PathLike | None = None) -> Path:
-    """The cache directory: ``cache_dir`` if given, else ``$ATTNLIB_CACHE``, else ``~/.cache/attnlib``."""
-    if cache_dir is not None:
-        return Path(cache_dir).expanduser()
-    env = os.environ.get("ATTNLIB_CACHE")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "attnlib"
+    """The cache directory: ``cache_dir`` if given, else :func:`attnlib.paths.cache_dir`."""
+    return paths.cache_dir(cache_dir)
 
 
 def fingerprint(name: str, sources: Iterable[tuple[str, str]], options: dict[str, Any] | None = None) -> str:

@@ -24,6 +24,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import paths
 from ..errors import DataError
 
 __all__ = ["Resource", "SOURCES", "HOW_TO_GET", "download_enabled", "fetch", "fetch_url"]
@@ -132,11 +133,7 @@ HOW_TO_GET: dict[str, str] = {
 }
 
 
-def download_enabled(flag: bool | None = None) -> bool:
-    """Whether downloading is on: ``flag`` if given, else ``ATTNLIB_DOWNLOAD`` is ``1``/``true``/``yes``."""
-    if flag is not None:
-        return bool(flag)
-    return os.environ.get("ATTNLIB_DOWNLOAD", "").strip().lower() in {"1", "true", "yes", "on"}
+download_enabled = paths.download_enabled
 
 
 def fetch(resource: Resource, data_dir: str | os.PathLike, *, progress: bool = True, timeout: float = 60.0) -> Path:

@@ -33,6 +33,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
+from .. import paths
 from ..errors import DataError
 
 __all__ = ["DataDir", "FileRef", "FileSpec", "resolve_data_dir", "default_data_dir", "file_sha256", "decode"]
@@ -51,9 +52,8 @@ _GLOB_CHARS = set("*?[")
 
 
 def default_data_dir() -> Path:
-    """The data directory used when none is given: ``$ATTNLIB_DATA``, else ``./data``."""
-    env = os.environ.get("ATTNLIB_DATA")
-    return Path(env).expanduser() if env else Path("data")
+    """The data directory used when none is given (:func:`attnlib.paths.data_dir`)."""
+    return paths.data_dir()
 
 
 def resolve_data_dir(data_dir: str | os.PathLike | None = None, *, create: bool = False) -> Path:

@@ -22,7 +22,7 @@ from .cache import default_cache_dir, fingerprint, load_pickle, save_pickle
 from .download import HOW_TO_GET, SOURCES, fetch
 from .locate import DataDir, FileSpec, resolve_data_dir
 
-__all__ = ["DATASET_NAMES", "load_dataset", "dataset_status", "dataset_info"]
+__all__ = ["DATASET_NAMES", "load_dataset", "dataset_status", "dataset_info", "is_classification"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,11 @@ _SPECS: dict[str, _Spec] = {
 
 #: Every dataset :func:`load_dataset` knows, in the paper's order.
 DATASET_NAMES: tuple[str, ...] = tuple(_SPECS)
+
+
+def is_classification(name: str) -> bool:
+    """Whether dataset ``name`` is a single-text classification task (else a pair task: NLI or QA)."""
+    return _spec(name).task == "classification"
 
 
 def _spec(name: str) -> _Spec:

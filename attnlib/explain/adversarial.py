@@ -32,7 +32,7 @@ from ..data.base import Split
 from ..data.batching import Batch
 from ..models.model import AttentionModel
 from .divergence import jsd, tvd
-from .importance import (_batch_generators, _check_positive, _decode_contexts, _eval_mode, _host_batches, _padded,
+from ._batching import (_batch_generators, _check_positive, _decode_contexts, _eval_mode, _host_batches, _padded,
                          _Results,
                          _prepare, _rows)
 

@@ -13,7 +13,7 @@ import torch
 
 from ..data.base import Split
 from ..models.model import AttentionModel
-from .importance import _eval_mode, _host_batches, _prepare, _Results
+from ._batching import _eval_mode, _host_batches, _prepare, _Results
 
 
 def outputs_with_attention(model: AttentionModel, split: Split, weights: np.ndarray | None = None, *,

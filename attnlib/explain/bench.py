@@ -15,15 +15,16 @@ import pandas as pd
 from ..data.base import Split
 from ..models.model import AttentionModel
 from .adversarial import adversarial_over_split
-from .importance import _prepare, importance_over_split
+from ._batching import _prepare
+from .importance import importance_over_split
 from .permutation import permutation_over_split
 from .reference import naive_adversarial, naive_gradient, naive_loo, naive_permutation
 
 __all__ = ["run_benchmark", "BENCH_METHODS", "DEFAULT_NAIVE_INSTANCES"]
 
-BENCH_METHODS = ("gradient", "leave_one_out", "permutation", "adversarial")
+BENCH_METHODS = ("gradient", "loo", "permutation", "adversarial")
 
-DEFAULT_NAIVE_INSTANCES = {"gradient": 200, "leave_one_out": 100, "permutation": 10, "adversarial": 8}
+DEFAULT_NAIVE_INSTANCES = {"gradient": 200, "loo": 100, "permutation": 10, "adversarial": 8}
 """How many examples the naive side runs by default (per method); its time is extrapolated per example."""
 
 
@@ -108,14 +109,13 @@ def run_benchmark(model: AttentionModel, split: Split, *, n_instances: int | Non
     if isinstance(naive_instances, int):
         naive_instances = dict.fromkeys(BENCH_METHODS, naive_instances)
     naive_counts = {**DEFAULT_NAIVE_INSTANCES, **(naive_instances or {})}
-    sizes = {"gradient": 32, "leave_one_out": 32, "permutation": 64, "adversarial": 128, **(batch_sizes or {})}
+    sizes = {"gradient": 32, "loo": 32, "permutation": 64, "adversarial": 128, **(batch_sizes or {})}
     common = dict(device=device, progress=progress)
     perm_args = dict(n_permutations=n_permutations, seed=seed)
     adv_args = dict(n_adversaries=n_adversaries, n_iterations=adversary_iterations, seed=seed)
     fast = {
         "gradient": lambda s: importance_over_split("gradient", model, s, batch_size=sizes["gradient"], **common),
-        "leave_one_out": lambda s: importance_over_split("leave_one_out", model, s,
-                                                         batch_size=sizes["leave_one_out"], **common),
+        "loo": lambda s: importance_over_split("loo", model, s, batch_size=sizes["loo"], **common),
         "permutation": lambda s: permutation_over_split(model, s, batch_size=sizes["permutation"], **perm_args,
                                                         **common),
         "adversarial": lambda s: adversarial_over_split(model, s, batch_size=sizes["adversarial"], **adv_args,
@@ -123,7 +123,7 @@ def run_benchmark(model: AttentionModel, split: Split, *, n_instances: int | Non
     }
     naive = {
         "gradient": lambda s: naive_gradient(model, s, **common),
-        "leave_one_out": lambda s: naive_loo(model, s, **common),
+        "loo": lambda s: naive_loo(model, s, **common),
         "permutation": lambda s: naive_permutation(model, s, **perm_args, **common),
         "adversarial": lambda s: naive_adversarial(model, s, **adv_args, **common),
     }

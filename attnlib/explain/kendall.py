@@ -86,9 +86,19 @@ def kendall_rows(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> tuple[np.nda
     return taus, ps
 
 
-def class_groups(predictions: np.ndarray, max_classes: int = 3) -> list[tuple[str, np.ndarray]]:
-    """``(group, selector)`` pairs: one per predicted class (only if at most ``max_classes`` distinct
-    predictions occur, as the authors did), then ``"overall"``.
+MAX_CLASSES_BROKEN_OUT = 3
+"""Statistics and figures get one group per predicted class only when at most this many distinct classes are
+predicted, as in the authors' code (PROTOCOL.md §5, quirk Q7); otherwise only all instances together."""
+
+
+def breaks_out_classes(n_predicted_classes: int) -> bool:
+    """Whether results with this many distinct predicted classes are shown per class (:data:`MAX_CLASSES_BROKEN_OUT`)."""
+    return n_predicted_classes <= MAX_CLASSES_BROKEN_OUT
+
+
+def class_groups(predictions: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """``(group, selector)`` pairs: one per predicted class (only if :func:`breaks_out_classes`), then
+    ``"overall"``.
 
     Parameters
     ----------
@@ -100,7 +110,7 @@ def class_groups(predictions: np.ndarray, max_classes: int = 3) -> list[tuple[st
     """
     predictions = np.asarray(predictions)
     classes = np.unique(predictions)
-    groups = [(str(int(c)), predictions == c) for c in classes] if len(classes) <= max_classes else []
+    groups = [(str(int(c)), predictions == c) for c in classes] if breaks_out_classes(len(classes)) else []
     return groups + [("overall", np.ones(predictions.shape[0], dtype=bool))]
 
 

@@ -18,7 +18,7 @@ from ..data.base import Split
 from ..data.batching import Batch
 from ..models.model import AttentionModel
 from .divergence import tvd
-from .importance import (DEFAULT_MAX_ELEMENTS, _batch_generators, _check_positive, _decode_contexts, _eval_mode,
+from ._batching import (DEFAULT_MAX_ELEMENTS, _batch_generators, _check_positive, _decode_contexts, _eval_mode,
                          _host_batches, _prepare, _Results, _rows)
 
 __all__ = ["PERMUTATION_PURPOSE", "batch_permutations", "draw_permutations", "permutation_over_split", "permutation_tvds"]

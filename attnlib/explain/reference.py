@@ -10,7 +10,7 @@ naive                       fast
 :func:`naive_attention`     ``importance_over_split("attention", ...)``
 :func:`naive_gradient`      ``importance_over_split("gradient", ...)`` — here through an explicit
                             one-hot input ``onehot @ E`` and ``d p / d onehot[t, w_t]``
-:func:`naive_loo`           ``importance_over_split("leave_one_out", ...)`` — one forward pass per
+:func:`naive_loo`           ``importance_over_split("loo", ...)``      — one forward pass per
                             removed token
 :func:`naive_permutation`   :func:`~attnlib.explain.permutation.permutation_over_split` — one full
                             forward pass (encoder included) per permutation, same permutations
@@ -32,7 +32,7 @@ from ..data.batching import make_batch
 from ..models.model import AttentionModel
 from .adversarial import ADVERSARIAL_PURPOSE, AdversarialResult, initial_log_scores
 from .divergence import jsd, tvd
-from .importance import _eval_mode, _padded, _prepare, instance_seed
+from ._batching import _eval_mode, _padded, _prepare, instance_seed
 from .permutation import PERMUTATION_PURPOSE, draw_permutations
 
 __all__ = ["naive_attention", "naive_gradient", "naive_loo", "naive_permutation", "naive_adversarial"]

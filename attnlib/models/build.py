@@ -24,7 +24,10 @@ class ModelConfig:
     encoder : {"lstm", "cnn", "average"}
     attention : {"tanh", "dot"}
     hidden : int
-        128 in the paper (per LSTM direction; total for CNN and Average), 32 for bAbI.
+        The authors' ``hidden_size``: 128 in the paper, 32 for bAbI. It is the number of units of each LSTM
+        direction, of the CNN's filters in total and of the Average encoder's projection. The width of the
+        hidden states every analysis sees is the encoder's ``output_size`` (``2 * hidden`` for the BiLSTM,
+        ``hidden`` otherwise).
     n_classes : int
         2 for classification; the number of answers for pair tasks.
     """
@@ -55,11 +58,21 @@ def _embedding(vectors: torch.Tensor) -> nn.Embedding:
     return embedding
 
 
-def build_model(config: ModelConfig, vectors: torch.Tensor) -> AttentionModel:
+def build_model(config: ModelConfig, vectors: torch.Tensor, seed: int | None = None) -> AttentionModel:
     """The model of ``config`` with embeddings initialised from ``vectors`` (vocab, embed_dim).
 
-    Parameters are created in a fixed order, so ``torch.manual_seed`` before this call fixes them.
+    Parameters
+    ----------
+    config : ModelConfig
+    vectors : Tensor, shape (vocab, embed_dim)
+    seed : int, optional
+        Seeds the initial weights, drawn from a private copy of torch's random state (the caller's global
+        state is left unchanged). Without it the weights come from the global generator, in a fixed order.
     """
+    if seed is not None:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            return build_model(config, vectors)
     embed_dim = vectors.shape[1]
     encoder = make_encoder(config.encoder, embed_dim, config.hidden)
     if config.task == "classification":

@@ -13,13 +13,10 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from ..data.batching import length_mask, real_token_mask
+
 ENCODERS = ("lstm", "cnn", "average")
 CNN_WIDTHS = (1, 3, 5, 7)
-
-
-def _positions_mask(lengths: torch.Tensor, seq_len: int) -> torch.Tensor:
-    """(batch, seq_len) True on positions ``0 ... length-1`` (everything but padding)."""
-    return torch.arange(seq_len, device=lengths.device) < lengths.unsqueeze(1)
 
 
 def reverse_within_length(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -69,7 +66,7 @@ def dense_bilstm(rnn: nn.LSTM, embedded: torch.Tensor, lengths: torch.Tensor):
         The forward state at the last real position and the backward state at position 0.
     """
     hidden = rnn.hidden_size
-    keep = (torch.arange(embedded.shape[1], device=embedded.device) < lengths.unsqueeze(1)).unsqueeze(-1)
+    keep = length_mask(lengths, embedded.shape[1]).unsqueeze(-1)
     forward = _unidirectional(embedded, _direction_weights(rnn, ""), hidden)
     backward = reverse_within_length(
         _unidirectional(reverse_within_length(embedded, lengths), _direction_weights(rnn, "_reverse"), hidden), lengths)
@@ -96,7 +93,9 @@ class LSTMEncoder(nn.Module):
 
     Parameters
     ----------
-    embed_dim, hidden : int
+    embed_dim : int
+    hidden : int
+        Units per direction (:class:`~attnlib.models.ModelConfig`'s ``hidden``); ``output_size = 2 * hidden``.
     packed : bool
         Compute with the packed reference instead (for benchmarks and tests only).
     """
@@ -131,9 +130,7 @@ class CNNEncoder(nn.Module):
     def forward(self, embedded: torch.Tensor, lengths: torch.Tensor):
         x = embedded.transpose(1, 2)
         states = torch.cat([torch.relu(conv(x)) for conv in self.convs], dim=1).transpose(1, 2)
-        positions = torch.arange(states.shape[1], device=lengths.device)
-        real = (positions >= 1) & (positions < (lengths - 1).unsqueeze(1))
-        states = states * real.unsqueeze(-1)
+        states = states * real_token_mask(lengths, states.shape[1]).unsqueeze(-1)
         return states, states.max(dim=1).values
 
 
@@ -151,7 +148,7 @@ class AverageEncoder(nn.Module):
         self.output_size = hidden
 
     def forward(self, embedded: torch.Tensor, lengths: torch.Tensor):
-        keep = _positions_mask(lengths, embedded.shape[1]).unsqueeze(-1)
+        keep = length_mask(lengths, embedded.shape[1]).unsqueeze(-1)
         states = torch.tanh(self.projection(embedded)) * keep
         return states, states.sum(dim=1) / lengths.unsqueeze(1).to(states.dtype)
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 import torch
 from torch import nn
 
-from ..data.batching import Batch
+from ..data.batching import Batch, select_rows
 from .attention import masked_softmax
 
 
@@ -47,8 +47,7 @@ class Encoded:
 
     def index_select(self, rows: torch.Tensor) -> "Encoded":
         """The same encoding with only (or repeated) ``rows``."""
-        pick = lambda t: None if t is None else t.index_select(0, rows)  # noqa: E731
-        return Encoded(pick(self.states), pick(self.mask), pick(self.question), pick(self.candidates))
+        return Encoded(*(select_rows(t, rows) for t in (self.states, self.mask, self.question, self.candidates)))
 
     def detach(self) -> "Encoded":
         return replace(self, states=self.states.detach(),

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import fnmatch
 import hashlib
-import os
 import shutil
 import subprocess
 import tarfile
@@ -17,8 +16,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import AttnlibError
-from .io import atomic_path
+from .. import paths
+from ..errors import AttnlibError
+from ..io import atomic_path
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ MATHJAX = NpmAsset(
     (("es5/tex-chtml.js", "mathjax"), ("es5/output/chtml/fonts/woff-v2/*", "mathjax/output/chtml/fonts/woff-v2"),
      ("LICENSE", "mathjax/license")),
 )
-#: The slide deck inlines reveal.js from this package into one HTML file (see :mod:`attnlib.slides`).
+#: The slide deck inlines reveal.js from this package into one HTML file (see :mod:`attnlib.teach.slides`).
 REVEAL = NpmAsset(
     "reveal.js", "5.2.1",
     "sha512-r7//6mIM5p34hFiDMvYfXgyjXqGRta+/psd9YtytsgRlrpRzFv4RbH76TXd2qD+7ZPZEbpBDhdRhJaFgfQ7zNQ==",
@@ -59,7 +59,7 @@ BOOK_ASSETS = (WIDGETS, REQUIREJS, MATHJAX)
 
 
 def _cache_dir() -> Path:
-    return Path(os.environ.get("ATTNLIB_CACHE", Path.home() / ".cache" / "attnlib")) / "npm"
+    return paths.cache_dir() / "npm"
 
 
 def _integrity_ok(path: Path, integrity: str) -> bool:

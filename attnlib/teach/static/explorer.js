@@ -1,5 +1,5 @@
-// The book's static explorer: steps through pre-computed instances (attnlib.explorer.static_records)
-// without a kernel. It draws the same markup as attnlib.explorer.instance_html.
+// The book's static explorer: steps through pre-computed instances (attnlib.teach.explorer.static_records)
+// without a kernel. It draws the same markup as attnlib.teach.explorer.instance_html.
 function attnlibExplorer(root) {
   "use strict";
   const data = JSON.parse(root.querySelector("script.attnlib-x-data").textContent);

@@ -6,11 +6,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from .analysis import Analysis
-from .book import Experiment, available_datasets, get_preset, run_experiment
-from .runs import PAPER_SETTINGS, settings_family
-from .paper import paper_table2, paper_test_performance
-from .runs import Run
+from ..analysis import Analysis
+from ..metrics import headline_metric
+from ..paper import paper_table2, paper_test_performance
+from ..runs import PAPER_SETTINGS, Run, settings_family
+from .presets import Experiment, available_datasets, get_preset
+from .runner import run_experiment
 
 TAU_MEASURES = ("tau_attention_gradient", "tau_attention_loo")
 
@@ -79,7 +80,7 @@ def performance_table(results: list[Result]) -> pd.DataFrame:
     paper = paper_test_performance().set_index(["dataset", "encoder", "attention"])
     rows = []
     for r in results:
-        metric = "macro_f1" if r.run.dataset.task == "classification" else "accuracy"
+        metric = headline_metric(r.run.dataset.task)
         key = (r.dataset, r.encoder, r.attention)
         rows.append({
             "dataset": r.dataset, "encoder": r.encoder, "attention": r.attention, "metric": metric,
@@ -171,4 +172,48 @@ def experiments_table(preset: str, data_dir=None) -> pd.DataFrame:
             "train_examples": e.run.train_limit or "all", "analysed": e.analysis.limit or "all",
             "permutations": e.analysis.n_permutations, "adversary_steps": e.analysis.adversary_iterations,
         })
+    return pd.DataFrame(rows)
+
+
+def _ours_paper(ours: float, paper: float) -> str:
+    """``0.36 (0.35)``: ours with the paper's value in parentheses when it has one; ``–`` when we have none."""
+    text = f"{ours:.2f}" if pd.notna(ours) else "–"
+    return text + (f" ({paper:.2f})" if pd.notna(paper) else "")
+
+
+def table2(results: list[Result]) -> pd.DataFrame:
+    """The paper's Table 2 layout: mean τ and the share significant, ours (paper), per dataset and group.
+
+    Rows ``(dataset, group)``; columns ``(measure, encoder, statistic)`` with measures ``gradient`` and
+    ``leave-one-out`` (τ of attention with each), statistics ``τ mean (paper)`` and ``sig. (paper)``; tanh
+    attention only, as in the paper. Cells are formatted strings; ``–`` where a value is missing.
+    """
+    table = correlation_table([r for r in results if r.attention == "tanh"], group=None)
+    if not len(table):
+        return pd.DataFrame()
+    table["τ mean (paper)"] = [_ours_paper(o, p) for o, p in zip(table.ours_mean, table.paper_mean)]
+    table["sig. (paper)"] = [_ours_paper(o, p) for o, p in zip(table.ours_sig_frac, table.paper_sig_frac)]
+    table["measure"] = table.measure.map({"tau_attention_gradient": "gradient", "tau_attention_loo": "leave-one-out"})
+    wide = table.pivot_table(index=["dataset", "group"], columns=["measure", "encoder"],
+                             values=["τ mean (paper)", "sig. (paper)"], aggfunc="first", sort=False)
+    wide = wide.reorder_levels([1, 2, 0], axis=1).sort_index(axis=1, level=[0, 1], sort_remaining=False)
+    return wide.fillna("–")
+
+
+def overview_table(results: list[Result], epsilon: float) -> pd.DataFrame:
+    """Per experiment, the mean of each of the paper's per-instance measures: τ(attention, gradient),
+    τ(attention, LOO), the permutation's median output TVD and the max JSD within ``epsilon``."""
+    from ..analysis import instance_table
+
+    rows = []
+    column = f"adv_max_jsd@{epsilon:g}"
+    for r in results:
+        instances = r.analysis.instances
+        if column not in instances:
+            instances = instance_table(r.analysis.results, r.analysis.indices, epsilons=(epsilon,))
+        rows.append({"dataset": r.dataset, "encoder": r.encoder, "attention": r.attention,
+                     "τ(attention, gradient)": instances.tau_attention_gradient.mean(),
+                     "τ(attention, LOO)": instances.tau_attention_loo.mean(),
+                     "permutation TVD": instances.perm_median_tvd.mean(),
+                     f"max JSD within {epsilon:g}": instances[column].mean()})
     return pd.DataFrame(rows)

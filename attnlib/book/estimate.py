@@ -15,19 +15,17 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
 import pandas as pd
-import torch
 from tqdm.auto import tqdm
 
-from .analysis import sample_indices
-from .data import load_dataset, load_embeddings
-from .data.batching import batch_order
-from .device import resolve_device
-from .explain import analyse_split
-from .models import ModelConfig, build_model
-from .runs import _training_view
-from .train import TrainConfig, class_weight, epoch_seed, make_optimizer, predict_split, train_epoch
+from ..analysis import sample_indices
+from ..data import load_dataset, load_embeddings
+from ..data.batching import batch_order
+from ..device import resolve_device
+from ..explain import analyse_split
+from ..models import ModelConfig, build_model
+from ..runs import _training_view
+from ..train import TrainConfig, class_weight, epoch_seed, make_optimizer, predict_split, train_epoch
 
 __all__ = ["estimate_experiment", "estimate_preset"]
 
@@ -63,9 +61,9 @@ def estimate_experiment(experiment, dataset, *, n_batches: int = 8, n_instances:
     config, analysis = experiment.run, experiment.analysis
     resolved = config.resolve(dataset)
     vectors, _ = load_embeddings(dataset.vocab, resolved["embedding"], seed=config.seed)
-    torch.manual_seed(config.seed)
     model = build_model(ModelConfig(task=dataset.task, encoder=config.encoder, attention=config.attention,
-                                    hidden=resolved["hidden"], n_classes=dataset.n_classes), vectors).to(device)
+                                    hidden=resolved["hidden"], n_classes=dataset.n_classes), vectors,
+                        seed=config.seed).to(device)
     train_config = TrainConfig(epochs=resolved["epochs"], batch_size=resolved["batch_size"], seed=config.seed)
     train = _training_view(dataset, config.train_limit).split("train")
     chunks = batch_order(train, train_config.batch_size, seed=epoch_seed(train_config, 0))
@@ -98,7 +96,7 @@ def estimate_preset(preset: str, *, data_dir=None, n_batches: int = 8, n_instanc
     -------
     DataFrame, one row per experiment (columns of :func:`estimate_experiment`) plus ``total_seconds``.
     """
-    from .book import available_datasets, get_preset
+    from .presets import available_datasets, get_preset
 
     experiments = get_preset(preset).experiments(available_datasets(data_dir))
     rows, datasets = [], {}

@@ -9,7 +9,7 @@ Two front ends share one record format (:func:`instance_record`, a JSON-ready di
 * :func:`static_explorer`, an HTML fragment for the published book, where no kernel runs: a pre-computed
   set of instances per experiment (:func:`pick_rows`: high and low τ, large and small adversarial JSD) that
   a reader steps through with buttons, drawn by a small script shipped with the package
-  (``attnlib/static/explorer.js``), with nothing loaded from the network.
+  (``attnlib/teach/static/explorer.js``), with nothing loaded from the network.
 
 Colours are ten levels of the heat maps' colour map; each row is scaled to [0, 1] on its own
 (:func:`attnlib.plots.scale_row`), so colours compare tokens within a row.
@@ -26,8 +26,8 @@ import matplotlib
 import numpy as np
 import pandas as pd
 
-from .explain import max_jsd_within, outputs_with_attention
-from .plots import HEATMAP_CMAP, scale_row
+from ..explain import max_jsd_within, outputs_with_attention
+from ..plots import HEATMAP_CMAP, scale_row
 
 N_LEVELS = 10
 #: The rows of an instance, in display order (the adversarial row follows).
@@ -57,7 +57,7 @@ def stylesheet() -> str:
         colour = matplotlib.colors.to_hex(cmap((level + 0.5) / N_LEVELS))
         text = "#fff" if level >= 7 else "#111"
         rules.append(f".attnlib-x .l{level}{{background:{colour};color:{text}}}")
-    return "\n".join(rules) + "\n" + resources.files("attnlib").joinpath("static/explorer.css").read_text()
+    return "\n".join(rules) + "\n" + resources.files(__package__).joinpath("static/explorer.css").read_text()
 
 
 def _output_text(probs, class_names) -> str:
@@ -75,7 +75,7 @@ def _full_weights(analysis, attention: np.ndarray) -> np.ndarray:
 
 
 def instance_record(result, row: int, epsilons=(0.01, 0.05), why: str = "") -> dict:
-    """Everything the explorer shows of analysed instance ``row`` of ``result`` (a :class:`report.Result`).
+    """Everything the explorer shows of analysed instance ``row`` of ``result`` (a :class:`attnlib.book.tables.Result`).
 
     The output under each adversary is computed by decoding the run's cached states with it.
 
@@ -194,7 +194,7 @@ def static_explorer_html(records: dict, epsilons=(0.01, 0.05), live_hint: str = 
     payload = json.dumps({"epsilons": [f"{e:g}" for e in epsilons], "experiments": records}, ensure_ascii=False,
                          separators=(",", ":"))
     ident = "attnlib-explorer-" + hashlib.sha256(payload.encode()).hexdigest()[:12]
-    script = resources.files("attnlib").joinpath("static/explorer.js").read_text()
+    script = resources.files(__package__).joinpath("static/explorer.js").read_text()
     data = payload.replace("</", "<\\/")  # keep "</script>" inside the data from closing the tag
     hint = f'<div class="attnlib-x-hint">{html.escape(live_hint)}</div>' if live_hint else ""
     return (f'<div class="attnlib-x attnlib-x-static" id="{ident}"><style>{stylesheet()}</style>{hint}'
@@ -211,7 +211,7 @@ def static_explorer(results, n: int = 24, epsilons=(0.01, 0.05), live_hint: str 
 
 
 class Explorer:
-    """The live explorer (ipywidgets) over analysed results (a list of :class:`attnlib.report.Result`).
+    """The live explorer (ipywidgets) over analysed results (a list of :class:`attnlib.book.tables.Result`).
 
     Attributes
     ----------
@@ -230,7 +230,7 @@ class Explorer:
         import ipywidgets as widgets
 
         if not results:
-            raise ValueError("Explorer needs at least one analysed result; pass report.collect(...)")
+            raise ValueError("Explorer needs at least one analysed result; pass attnlib.book.tables.collect(...)")
         self.results = {r.label: r for r in results}
         self.controls = {
             "experiment": widgets.Dropdown(options=list(self.results), description="experiment"),

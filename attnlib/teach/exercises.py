@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .book import get_preset, run_experiment
-from .errors import ConfigError
+from ..book import get_preset, run_experiment
+from ..errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ def get_exercise(key: str) -> Exercise:
 def measure_value(run, analysis, measure: str) -> float:
     """The value of ``measure`` for one analysed experiment (overall mean over the analysed instances)."""
     if measure == "uniform_tvd":
-        from .explain import tvd, uniform_attention_outputs
+        from ..explain import tvd, uniform_attention_outputs
 
         test = run.dataset.split(analysis.config.split).subset(analysis.indices)
         uniform = uniform_attention_outputs(run.model, test, device=run.device)

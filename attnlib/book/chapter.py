@@ -1,0 +1,81 @@
+"""What every chapter does first: check its parameters, then load (or compute) the results it shows.
+
+A chapter's first code cell is one call::
+
+    results, focus = open_chapter(preset, dataset, encoder, attention, seed=seed, limit=limit, device=device,
+                                  data_dir=data_dir, runs_dir=runs_dir)
+
+Every parameter is checked before anything is trained, and a bad one stops the chapter with one line naming
+the value and the allowed ones (papermill records it and exits non-zero).
+"""
+from __future__ import annotations
+
+import numbers
+from pathlib import Path
+
+from ..data import DATASET_NAMES
+from ..device import DEVICES
+from ..errors import ConfigError
+from ..models import ATTENTIONS, ENCODERS
+from .presets import PRESETS
+from .tables import Result, collect, find
+
+__all__ = ["open_chapter", "check_parameters"]
+
+
+def _one_of(name: str, value, allowed) -> None:
+    if value not in allowed:
+        raise ConfigError(f"parameter {name}={value!r} is not allowed; choose one of {', '.join(map(str, allowed))}")
+
+
+def _whole(name: str, value, minimum: int = 0) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ConfigError(f"parameter {name}={value!r} must be a whole number >= {minimum}")
+
+
+def check_parameters(preset: str = "default", dataset: str | None = None, encoder: str | None = None,
+                     attention: str | None = None, *, seed: int = 0, limit: int = 0, device: str = "auto",
+                     data_dir: str = "", runs_dir: str = "", epsilon: float | None = None) -> None:
+    """Raise :class:`ConfigError` with one line for the first parameter that is not allowed.
+
+    ``dataset``, ``encoder``, ``attention`` and ``epsilon`` are checked when given (None: the chapter has none).
+    """
+    _one_of("preset", preset, tuple(PRESETS))
+    for name, value, allowed in (("dataset", dataset, DATASET_NAMES), ("encoder", encoder, ENCODERS),
+                                 ("attention", attention, ATTENTIONS)):
+        if value is not None:
+            _one_of(name, value, allowed)
+    _whole("seed", seed)
+    _whole("limit", limit)
+    if device not in DEVICES and not str(device).startswith("cuda:"):
+        _one_of("device", device, DEVICES)
+    if data_dir and not Path(data_dir).expanduser().is_dir():
+        raise ConfigError(f"parameter data_dir={data_dir!r} is not a folder; give the folder holding the datasets "
+                          "or leave it empty for $ATTNLIB_DATA")
+    if runs_dir and Path(runs_dir).expanduser().exists() and not Path(runs_dir).expanduser().is_dir():
+        raise ConfigError(f"parameter runs_dir={runs_dir!r} is a file; give a folder (created if missing)")
+    if epsilon is not None and (isinstance(epsilon, bool) or not isinstance(epsilon, numbers.Real)
+                                or not 0 <= epsilon <= 1):
+        raise ConfigError(f"parameter epsilon={epsilon!r} must be a number between 0 and 1 (an output TVD)")
+
+
+def open_chapter(preset: str = "default", dataset: str | None = None, encoder: str | None = None,
+                 attention: str | None = None, *, seed: int = 0, limit: int = 0, device: str = "auto",
+                 data_dir: str = "", runs_dir: str = "", epsilon: float | None = None,
+                 progress: bool = True) -> tuple[list[Result], Result | None]:
+    """Check a chapter's parameters, then the preset's results (plus the focus configuration, if given).
+
+    Returns
+    -------
+    results : list of Result
+        Every experiment of ``preset`` on the available datasets, trained and analysed (loaded when finished).
+    focus : Result or None
+        The result of (``dataset``, ``encoder``, ``attention``) when all three are given.
+    """
+    check_parameters(preset, dataset, encoder, attention, seed=seed, limit=limit, device=device,
+                     data_dir=data_dir, runs_dir=runs_dir, epsilon=epsilon)
+    configuration = (dataset, encoder, attention)
+    focused = None not in configuration
+    results = collect(preset, data_dir=data_dir or None, runs_dir=runs_dir or None, device=device, seed=seed,
+                      focus=configuration if focused else None, limit=limit or None, progress=progress)
+    return results, (find(results, *configuration) if focused else None)

@@ -1,0 +1,192 @@
+"""The book runner: the preset's experiments, chapter execution with papermill, and the Jupyter Book build.
+
+``attnlib book --preset NAME`` (i) trains and analyses every experiment of the preset (re-using finished
+runs and analyses), (ii) executes every chapter in ``book/`` with papermill into ``book/executed/`` (which the
+table of contents points to; a chapter whose source and parameters are unchanged is not executed again),
+(iii) fetches the offline JavaScript assets from npm and (iv) builds the HTML book with execution off, in
+strict mode. Interrupted, it resumes where it stopped.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from .. import paths
+from ..errors import AttnlibError
+from .presets import Experiment, available_datasets, get_preset
+from .timeline import Timeline, timeline_path
+
+#: The whole library (every module of attnlib), whose code the chapters run: part of each chapter's execution key.
+LIBRARY_CODE = (".",)
+
+#: Chapters in reading order (``book/<name>.ipynb``).
+CHAPTERS = ("intro", "data_models", "correlation", "permutation", "adversarial", "explorer", "discussion", "guide",
+            "reproducibility")
+
+
+def run_experiment(experiment: Experiment, *, data_dir=None, runs_dir=None, device="auto", progress=True):
+    """Train (or load) and analyse (or load) one experiment; returns ``(run, analysis)``."""
+    from ..analysis import analyse_run
+    from ..runs import open_run
+
+    run = open_run(experiment.run, data_dir=data_dir, runs_dir=runs_dir, device=device, progress=progress)
+    return run, analyse_run(run, experiment.analysis, progress=progress)
+
+
+def _computed_seconds(run, analysis) -> float:
+    """The seconds the run's training and its analysis took when they were computed."""
+    return (run.metrics.get("train_seconds") or 0.0) + sum((analysis.seconds or {}).values())
+
+
+def _source_hash(path: Path, parameters: dict, inputs: str = "") -> str:
+    """Key of one chapter execution: its source, its parameters and ``inputs`` (what it reads, see
+    :func:`_inputs_key`)."""
+    digest = hashlib.sha256(path.read_bytes())
+    digest.update(json.dumps(parameters, sort_keys=True).encode())
+    digest.update(inputs.encode())
+    return digest.hexdigest()
+
+
+def _inputs_key(finished: list) -> str:
+    """What the chapters read besides their source: the library's code (every module, docstrings left out) and
+    the run and analysis directories of the preset's experiments (whose names carry their own keys)."""
+    from ..fingerprint import code_fingerprint
+
+    digest = hashlib.sha256(code_fingerprint(LIBRARY_CODE).encode())
+    for run, analysis in finished:
+        digest.update(f"{run.directory.name}/{analysis.directory.name}".encode())
+    return digest.hexdigest()
+
+
+def _is_current(executed: Path, key: str) -> bool:
+    if not executed.exists():
+        return False
+    try:
+        return json.loads(executed.read_text())["metadata"].get("attnlib", {}).get("key") == key
+    except (ValueError, KeyError):
+        return False
+
+
+def _tag_cells(notebook_path: Path, key: str) -> None:
+    """Hide the parameters plumbing in the rendered page and record what was executed."""
+    import nbformat
+
+    notebook = nbformat.read(notebook_path, as_version=4)
+    for cell in notebook.cells:
+        tags = cell.metadata.setdefault("tags", [])
+        if "parameters" in tags and "remove-cell" not in tags:
+            tags.append("remove-cell")
+        if "injected-parameters" in tags and "hide-input" not in tags:
+            tags.append("hide-input")
+    notebook.metadata["attnlib"] = {"key": key}
+    tmp = notebook_path.with_suffix(".tmp.ipynb")
+    nbformat.write(notebook, tmp)
+    os.replace(tmp, notebook_path)
+
+
+def execute_chapter(source: Path, executed: Path, parameters: dict, *, cwd: Path, inputs: str = "") -> float:
+    """Execute ``source`` with papermill into ``executed`` (written only if it succeeds); returns seconds.
+
+    Nothing is executed (0.0 is returned) when ``executed`` was made from the same source, ``parameters`` and
+    ``inputs`` (a key of what the chapter reads: the library's code and the runs, :func:`_inputs_key`).
+    """
+    import papermill
+
+    key = _source_hash(source, parameters, inputs)
+    if _is_current(executed, key):
+        return 0.0
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    partial = executed.with_suffix(".partial.ipynb")
+    started = time.perf_counter()
+    try:
+        papermill.execute_notebook(str(source), str(partial), parameters=parameters, cwd=str(cwd),
+                                   kernel_name="python3", progress_bar=False)
+    except papermill.PapermillExecutionError as error:
+        raise AttnlibError(f"chapter {source.name} failed in cell {error.exec_count}: {error.ename}: "
+                           f"{error.evalue}; the partial notebook is {partial}") from None
+    _tag_cells(partial, key)
+    os.replace(partial, executed)
+    return time.perf_counter() - started
+
+
+def build_html(root: Path) -> Path:
+    """Build the book in strict mode (warnings are errors); returns ``_build/html``.
+
+    Every page is rewritten (``--all``): an incremental Sphinx build keeps the old navigation and static files
+    on pages whose source did not change, e.g. after a chapter is added.
+    """
+    from .assets import BOOK_ASSETS, install_assets
+
+    install_assets(BOOK_ASSETS, root / "book" / "_static" / "vendor")
+    executable = Path(sys.executable).parent / "jupyter-book"
+    command = [str(executable) if executable.exists() else shutil.which("jupyter-book") or "jupyter-book",
+               "build", str(root), "--all", "-W", "-n", "--keep-going", "-q"]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=root)
+    if result.returncode != 0:
+        output = (result.stderr + result.stdout).splitlines()
+        problems = [line.strip() for line in output if any(w in line for w in ("WARNING", "ERROR", "Error"))]
+        detail = " | ".join(problems[:3] or [line for line in output if line.strip()][-3:] or ["no output"])
+        raise AttnlibError(f"jupyter-book build failed: {detail}")
+    return root / "_build" / "html"
+
+
+def build_book(preset: str = "default", *, root: str | Path = ".", data_dir=None, runs_dir=None,
+               device: str = "auto", progress: bool = True) -> dict:
+    """Run the preset's experiments, execute every chapter and build the HTML book.
+
+    Returns
+    -------
+    dict with the seconds spent per step (``experiments``, each chapter, ``html``) and the output folder.
+    The timeline of the build (:data:`TIMELINE_COLUMNS`) is written to ``_build/timeline.csv`` step by step.
+    """
+    root = Path(root).resolve()
+    chosen = get_preset(preset)
+    data_dir = str(paths.data_dir(data_dir, root).resolve())
+    runs_dir = str(paths.runs_dir(runs_dir, root).resolve())
+    experiments = chosen.experiments(available_datasets(data_dir))
+    if not experiments:
+        raise AttnlibError(f"no dataset of the {preset!r} preset is available in {data_dir}; "
+                           "run `attnlib datasets` to see what is missing")
+    timings: dict[str, float] = {}
+    timeline = Timeline(timeline_path(root))
+    n_steps = len(experiments) + len(CHAPTERS) + 1
+    steps = tqdm(total=n_steps, desc=f"book ({preset})", disable=not progress)
+    started, finished = time.perf_counter(), []
+    for number, experiment in enumerate(experiments, 1):
+        steps.set_description(f"book ({preset}): experiment {number}/{len(experiments)}, {experiment.label}")
+        step_started = time.perf_counter()
+        run, analysis = run_experiment(experiment, data_dir=data_dir, runs_dir=runs_dir, device=device,
+                                       progress=progress)
+        seconds = time.perf_counter() - step_started
+        finished.append((run, analysis))
+        timeline.add("experiment", experiment.label, seconds, reused=seconds < 0.05 * _computed_seconds(run, analysis),
+                     train_seconds=run.metrics.get("train_seconds"),
+                     analysis_seconds=sum(analysis.seconds.values()) if analysis.seconds else None)
+        steps.update()
+    timings["experiments"] = time.perf_counter() - started
+    parameters = {"preset": preset, "data_dir": data_dir, "runs_dir": runs_dir, "device": device}
+    inputs = _inputs_key(finished)
+    for number, chapter in enumerate(CHAPTERS, 1):
+        steps.set_description(f"book ({preset}): chapter {number}/{len(CHAPTERS)}, {chapter}")
+        step_started = time.perf_counter()
+        timings[chapter] = execute_chapter(root / "book" / f"{chapter}.ipynb",
+                                           root / "book" / "executed" / f"{chapter}.ipynb", parameters,
+                                           cwd=root / "book", inputs=inputs)
+        timeline.add("chapter", chapter, time.perf_counter() - step_started, reused=timings[chapter] == 0.0)
+        steps.update()
+    steps.set_description(f"book ({preset}): HTML")
+    started = time.perf_counter()
+    html = build_html(root)
+    timings["html"] = time.perf_counter() - started
+    timeline.add("html", "jupyter-book build", timings["html"], reused=False)
+    steps.update()
+    steps.close()
+    return {"timings": timings, "html": html}

@@ -1,0 +1,47 @@
+"""The timeline of a book build: one row per experiment, chapter and the HTML step, in ``_build/timeline.csv``."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .. import paths
+from ..io import atomic_path
+
+__all__ = ["TIMELINE_COLUMNS", "Timeline", "timeline_path", "read_timeline"]
+
+TIMELINE_COLUMNS = ("step", "kind", "name", "seconds", "reused", "train_seconds", "analysis_seconds")
+"""Columns of ``_build/timeline.csv``: one row per experiment, chapter and the HTML step, in build order.
+
+``seconds`` is the wall time of the step in that build. ``reused`` is True for an unchanged chapter that was
+not executed, and for an experiment whose step took under 5 % of the time its training and analysis took
+when computed (loading a finished run and analysis). ``train_seconds`` and ``analysis_seconds`` are, for
+experiments, the time the training and the analysis stages took when they were computed (possibly in an
+earlier build).
+"""
+
+
+def timeline_path(root: str | Path) -> Path:
+    """Where ``attnlib book`` writes the timeline of its last build: ``<root>/_build/timeline.csv``."""
+    return Path(root) / "_build" / "timeline.csv"
+
+
+def read_timeline(root: str | Path | None = None):
+    """The timeline of the last ``attnlib book`` build under ``root`` (default: the project root above the
+    working directory) as a DataFrame with :data:`TIMELINE_COLUMNS`, or ``None`` if there is none."""
+    path = timeline_path(paths.project_root() if root is None else root)
+    return pd.read_csv(path) if path.exists() else None
+
+
+class Timeline:
+    """Rows of the build's timeline, rewritten atomically after every step (a killed build keeps its rows)."""
+
+    def __init__(self, path: Path):
+        self.path, self.rows = path, []
+
+    def add(self, kind: str, name: str, seconds: float, reused: bool, train_seconds=None, analysis_seconds=None):
+        self.rows.append({"step": len(self.rows) + 1, "kind": kind, "name": name, "seconds": round(seconds, 3),
+                          "reused": reused, "train_seconds": train_seconds, "analysis_seconds": analysis_seconds})
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(self.path) as tmp:
+            pd.DataFrame(self.rows, columns=list(TIMELINE_COLUMNS)).to_csv(tmp, index=False)

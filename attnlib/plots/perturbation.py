@@ -1,0 +1,228 @@
+"""Permutation and adversarial figures: violins over max-attention bins and max-JSD histograms (§6, §7)."""
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from .style import ADVERSARIAL_JSD_RANGE, _ADV_BINS, _ADV_PREFIX, _BIN_LABELS, _styled
+from ._frames import _axes, _check_frame, _class_groups, _class_histogram, _numeric, _tidy
+
+def _adversarial_column(instances: pd.DataFrame, epsilon, caller: str) -> str:
+    """The name of the `adv_max_jsd@<epsilon>` column; raise naming the epsilons that are available."""
+    if isinstance(epsilon, bool) or not isinstance(epsilon, numbers.Real):
+        raise TypeError(f"{caller}: `epsilon` must be a number such as 0.01; got {epsilon!r}.")
+    available = {}
+    for column in map(str, instances.columns):
+        if column.startswith(_ADV_PREFIX):
+            try:
+                available[float(column[len(_ADV_PREFIX):])] = column
+            except ValueError:
+                continue
+    for value, column in available.items():
+        if math.isclose(value, float(epsilon), rel_tol=1e-9, abs_tol=1e-12):
+            return column
+    listed = ", ".join(f"{value:g}" for value in sorted(available)) or "none"
+    raise ValueError(
+        f"{caller}: no column '{_ADV_PREFIX}{float(epsilon):g}' for epsilon={epsilon!r} in `instances`; "
+        f"available epsilons: {listed}. Pass one of those, or run the adversarial search at this epsilon."
+    )
+
+
+def _binned_violin(ax, instances, x_column, x_range, xlabel, class_names, caller) -> None:
+    """Horizontal violins of ``x_column`` per max-attention bin (y) and predicted class (hue)."""
+    groups, per_class = _class_groups(instances, class_names, caller)
+    max_attention = _numeric(instances["max_attention"])
+    x = _numeric(instances[x_column])
+    bin_index = np.clip(np.floor(max_attention * 4), 0, 3)  # 1.0 falls in the last, closed bin
+    class_label = np.empty(len(instances), dtype=object)
+    for name, _, mask in groups:
+        class_label[mask] = name
+    keep = np.isfinite(x) & np.isfinite(max_attention)
+    data = pd.DataFrame({
+        "x": x[keep],
+        "bin": pd.Categorical([_BIN_LABELS[int(b)] for b in bin_index[keep]], categories=_BIN_LABELS),
+        "class": pd.Series(class_label[keep], dtype=object).astype(str),
+    })
+    order = list(_BIN_LABELS[::-1])  # the highest bin on top, like a numeric axis
+    hue_order = [name for name, _, _ in groups]
+    palette = {name: colour for name, colour, _ in groups}
+    if len(data):
+        sns.violinplot(
+            data=data, x="x", y="bin", hue="class", order=order, hue_order=hue_order, palette=palette,
+            orient="h", inner="quartile", cut=0.02, density_norm="width", linewidth=0.9,
+            saturation=1.0, legend=per_class, ax=ax,
+        )
+        # seaborn draws no violin for fewer than 2 distinct values; show those instances as points.
+        n_hue = len(hue_order)
+        width = 0.8 / n_hue
+        for (bin_label, name), group in data.groupby(["bin", "class"], observed=True):
+            if group["x"].nunique() < 2:
+                y = order.index(bin_label) - 0.4 + (hue_order.index(name) + 0.5) * width
+                ax.plot(group["x"], np.full(len(group), y), marker="|", markersize=10, linestyle="none",
+                        color=palette[name], markeredgewidth=2)
+    counts = data["bin"].value_counts().reindex(order, fill_value=0)
+    ax.set_yticks(range(len(order)))
+    ax.set_yticklabels([f"{label}\n(n={counts[label]})" for label in order])
+    ax.set_ylim(len(order) - 0.5, -0.5)
+    low, high = x_range
+    pad = 0.02 * (high - low)
+    ax.set_xlim(low - pad, high + pad)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("max attention weight")
+    legend = ax.get_legend()
+    if per_class and legend is not None:
+        legend.set_title("predicted class")
+        legend.set_frame_on(False)
+    _tidy(ax, grid="x")
+
+
+
+# --------------------------------------------------------------------------------------------------------
+# Permutation (PROTOCOL.md §6)
+
+
+@_styled
+def permutation_violin(instances: pd.DataFrame, class_names=None, ax: Axes | None = None) -> Figure:
+    """Median output change under attention permutation vs the largest attention weight (Figure 3).
+
+    Horizontal violins (seaborn, ``inner='quartile'``, ``cut=0.02``, every violin scaled to the same
+    width): x is each instance's median total variation distance between the original output and the
+    outputs with permuted attention, y its max attention weight in 4 equal bins [0, .25), [.25, .5),
+    [.5, .75), [.75, 1] (highest on top; the tick labels give the number of instances). One violin per
+    predicted class when fewer than 4 classes are predicted. Empty bins stay empty; a group with fewer than
+    2 distinct values is drawn as tick marks instead of a violin.
+
+    Parameters
+    ----------
+    instances : pandas.DataFrame, shape (n_instances, ...)
+        Needs ``prediction``, ``max_attention`` (in (0, 1]) and ``perm_median_tvd`` (in [0, 1]).
+    class_names : list of str, optional
+        Names of the classes, indexed by the values of ``prediction``, for the legend.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure is created when None.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig = permutation_violin(synthetic_instances(n=200), class_names=["neg", "pos"])
+    >>> fig.axes[0].get_ylabel()
+    'max attention weight'
+    >>> plt.close(fig)
+    """
+    caller = "permutation_violin"
+    _check_frame(instances, ["prediction", "max_attention", "perm_median_tvd"], caller)
+    _class_groups(instances, class_names, caller)  # validate before creating a figure
+    fig, ax = _axes(ax)
+    _binned_violin(ax, instances, "perm_median_tvd", (0.0, 1.0),
+                   "median output TVD under permutation", class_names, caller)
+    return fig
+
+
+# --------------------------------------------------------------------------------------------------------
+# Adversarial attention (PROTOCOL.md §7)
+
+
+@_styled
+def adversarial_histogram(instances: pd.DataFrame, epsilon: float = 0.01, class_names=None,
+                          ax: Axes | None = None) -> Figure:
+    """Histogram of the max JSD of an adversarial attention within ε (the authors' ``eMaxJDS_Hist``).
+
+    40 bins over [0, 0.7], one colour per predicted class (when fewer than 4 are predicted), each class
+    normalised to sum to 1 within the class; a dashed line marks each class mean and a dotted grey line
+    marks ln 2, the largest possible JSD. NaN values are dropped; values above 0.7 would fall in the last
+    bin (the JSD cannot exceed ln 2 ≈ 0.693).
+
+    Parameters
+    ----------
+    instances : pandas.DataFrame, shape (n_instances, ...)
+        Needs ``prediction`` and ``adv_max_jsd@<epsilon>``.
+    epsilon : float
+        The output-difference tolerance; selects the column ``adv_max_jsd@<epsilon>``.
+    class_names : list of str, optional
+        Names of the classes, indexed by the values of ``prediction``, for the legend.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure is created when None.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure holding ``ax``. Each class contributes one bar container of 40 bars.
+
+    Raises
+    ------
+    ValueError
+        When ``instances`` has no column for ``epsilon`` (the message lists the epsilons it has).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig = adversarial_histogram(synthetic_instances(n=100), epsilon=0.05)
+    >>> fig.axes[0].get_xlabel()
+    'max JSD of attention within ε = 0.05'
+    >>> plt.close(fig)
+    """
+    caller = "adversarial_histogram"
+    _check_frame(instances, ["prediction"], caller)
+    column = _adversarial_column(instances, epsilon, caller)
+    groups, per_class = _class_groups(instances, class_names, caller)
+    fig, ax = _axes(ax)
+    values = _numeric(instances[column])
+    edges = np.linspace(*ADVERSARIAL_JSD_RANGE, _ADV_BINS + 1)
+    ax.axvline(np.log(2), color="0.5", linestyle=":", linewidth=1.0, zorder=2)
+    _class_histogram(ax, values, groups, per_class, edges, mean_label="mean")
+    ax.set_xlabel(f"max JSD of attention within ε = {float(epsilon):g}")
+    ax.annotate("ln 2", xy=(np.log(2), 1.0), xycoords=("data", "axes fraction"), xytext=(-2, -2),
+                textcoords="offset points", ha="right", va="top", fontsize=8, color="0.4")
+    return fig
+
+
+@_styled
+def adversarial_violin(instances: pd.DataFrame, epsilon: float = 0.01, class_names=None,
+                       ax: Axes | None = None) -> Figure:
+    """Max JSD of an adversarial attention within ε vs the largest attention weight (``eMaxJDS_Scatter``).
+
+    The same layout as :func:`permutation_violin` (despite the authors' file name, a violin plot): x is
+    the max JSD within ε on [0, 0.7], y the max attention weight in 4 equal bins, hue the predicted class
+    when fewer than 4 are predicted.
+
+    Parameters
+    ----------
+    instances : pandas.DataFrame, shape (n_instances, ...)
+        Needs ``prediction``, ``max_attention`` and ``adv_max_jsd@<epsilon>``.
+    epsilon : float
+        The output-difference tolerance; selects the column ``adv_max_jsd@<epsilon>``.
+    class_names : list of str, optional
+        Names of the classes, indexed by the values of ``prediction``, for the legend.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure is created when None.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig = adversarial_violin(synthetic_instances(n=200, n_classes=3))
+    >>> fig.axes[0].get_xlabel()
+    'max JSD of attention within ε = 0.01'
+    >>> plt.close(fig)
+    """
+    caller = "adversarial_violin"
+    _check_frame(instances, ["prediction", "max_attention"], caller)
+    column = _adversarial_column(instances, epsilon, caller)
+    _class_groups(instances, class_names, caller)  # validate before creating a figure
+    fig, ax = _axes(ax)
+    _binned_violin(ax, instances, column, ADVERSARIAL_JSD_RANGE,
+                   f"max JSD of attention within ε = {float(epsilon):g}", class_names, caller)
+    return fig

@@ -1,0 +1,96 @@
+"""The look of every figure: palette, rcParams, the constants the figure families share."""
+from __future__ import annotations
+
+import functools
+
+import matplotlib
+import seaborn as sns
+from cycler import cycler
+
+# --------------------------------------------------------------------------------------------------------
+# Constants and style
+
+#: The colour-blind-safe palette used for classes and series (seaborn "colorblind", as hex strings).
+PALETTE: list[str] = list(sns.color_palette("colorblind").as_hex())
+
+#: rcParams applied inside every plot function through :func:`matplotlib.rc_context`.
+STYLE: dict[str, object] = {
+    "figure.figsize": (6.4, 4.0),
+    "figure.dpi": 100,
+    "figure.constrained_layout.use": True,
+    "font.size": 10.0,
+    "axes.titlesize": 11.0,
+    "axes.labelsize": 10.0,
+    "xtick.labelsize": 9.0,
+    "ytick.labelsize": 9.0,
+    "legend.fontsize": 9.0,
+    "legend.title_fontsize": 9.0,
+    "legend.frameon": False,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.axisbelow": True,
+    "axes.grid": False,
+    "grid.color": "#b0b0b0",
+    "grid.alpha": 0.35,
+    "grid.linewidth": 0.6,
+    "axes.prop_cycle": cycler(color=PALETTE),
+    "image.cmap": "Blues",
+    "lines.linewidth": 1.6,
+}
+
+#: Sequential colour map of :func:`example_heatmap` (white = 0, dark blue = 1).
+HEATMAP_CMAP = "Blues"
+
+#: The three Kendall-τ pairs: name used in column names → human-readable label.
+TAU_PAIRS: dict[str, str] = {
+    "attention_gradient": "attention vs gradient",
+    "attention_loo": "attention vs leave-one-out",
+    "gradient_loo": "gradient vs leave-one-out",
+}
+
+#: Columns of the per-instance frame that the analysis code produces.
+INSTANCE_COLUMNS: tuple[str, ...] = (
+    "index", "label", "prediction", "length", "max_attention",
+    "tau_attention_gradient", "p_attention_gradient",
+    "tau_attention_loo", "p_attention_loo",
+    "tau_gradient_loo", "p_gradient_loo",
+    "perm_median_tvd", "adv_max_jsd@0.01", "adv_max_jsd@0.05",
+)
+
+#: Edges of the 4 equal max-attention bins of the violin plots: [0, .25), [.25, .5), [.5, .75), [.75, 1].
+MAX_ATTENTION_BINS: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
+_BIN_LABELS: tuple[str, ...] = ("[0, 0.25)", "[0.25, 0.5)", "[0.5, 0.75)", "[0.75, 1]")
+
+#: x range of the adversarial plots; the JSD (natural log) lies in [0, ln 2 ≈ 0.693].
+ADVERSARIAL_JSD_RANGE: tuple[float, float] = (0.0, 0.7)
+
+_TAU_BINS = 30
+_ADV_BINS = 40
+_ADV_PREFIX = "adv_max_jsd@"
+_DENSITY_LINESTYLES = {"attention_loo": "-", "attention_gradient": "--", "gradient_loo": ":"}
+
+
+def style():
+    """Context manager applying :data:`STYLE`, for figures of your own that should match ours.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> with style():
+    ...     fig, ax = plt.subplots()
+    >>> ax.spines["top"].get_visible()
+    False
+    >>> plt.close(fig)
+    """
+    return matplotlib.rc_context(STYLE)
+
+
+def _styled(function):
+    """Run ``function`` inside ``rc_context(STYLE)``; the global rcParams are restored afterwards."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with matplotlib.rc_context(STYLE):
+            return function(*args, **kwargs)
+
+    return wrapper
