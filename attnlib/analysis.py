@@ -185,9 +185,15 @@ def instance_table(results: dict, indices: np.ndarray, epsilons=PAPER_EPSILONS) 
     return table
 
 
-def analysis_directory(run: Run, config: AnalysisConfig) -> Path:
+def analysis_directory(run: Run | Path, config: AnalysisConfig) -> Path:
+    """Where the analysis ``config`` of a run (or of the run directory ``run``) is kept."""
     sample = "all" if config.limit is None else f"n{config.limit}"
-    return run.directory / f"analysis-{config.split}-{sample}-{config.key()}"
+    return Path(getattr(run, "directory", run)) / f"analysis-{config.split}-{sample}-{config.key()}"
+
+
+def analysis_finished(directory: Path) -> bool:
+    """Whether every stage of the analysis in ``directory`` is stored (loading it computes nothing)."""
+    return all((Path(directory) / f"{stage}.npz").exists() for stage in STAGES)
 
 
 def analyse_run(run: Run, config: AnalysisConfig = AnalysisConfig(), *, epsilons=PAPER_EPSILONS,

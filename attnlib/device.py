@@ -1,4 +1,4 @@
-"""Device choice: CUDA when present, else CPU."""
+"""The device (CUDA when present, else CPU), torch's threads, and deterministic CUDA algorithms."""
 from __future__ import annotations
 
 import os

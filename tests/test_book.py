@@ -195,3 +195,17 @@ def test_static_explorer_steps_through_instances_without_network(built, offline_
     page.screenshot(path=str(screenshot), full_page=False)
     assert not page.blocked, f"the page tried to load {page.blocked}"
     assert not page.errors, page.errors
+
+
+def test_a_build_without_npm_stops_before_training(quick_setup, tmp_path, monkeypatch, capsys):
+    from attnlib.cli import main
+
+    data_dir, _ = quick_setup
+    monkeypatch.setenv("ATTNLIB_CACHE", str(tmp_path / "empty-cache"))
+    monkeypatch.setattr("shutil.which", lambda name: None)           # no npm (nor anything else) on the PATH
+    runs = tmp_path / "runs"
+    code = main(["book", "--preset", "quick", "--root", str(ROOT), "--data-dir", str(data_dir),
+                 "--runs-dir", str(runs)])
+    error = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(error) == 1 and error[0].startswith("error: npm is needed to fetch")
+    assert not runs.exists(), "training started before the prerequisites were checked"

@@ -54,3 +54,20 @@ def test_a_chapter_with_a_bad_parameter_fails_at_once_and_trains_nothing(tmp_pat
     assert f"parameter {parameter}=" in result.stdout + result.stderr
     assert not runs.exists() or not any(runs.iterdir()), "a run was started before the parameters were checked"
     assert seconds < 120, f"the chapter took {seconds:.0f} s to reject its parameter"
+
+
+def test_rerunning_one_chapter_trains_only_its_configuration(quick_setup, tmp_path):
+    import nbformat
+
+    data_dir, _ = quick_setup
+    runs, out = tmp_path / "runs", tmp_path / "out.ipynb"
+    command = [sys.executable, "-m", "papermill", str(ROOT / "book" / "correlation.ipynb"), str(out),
+               "-p", "preset", "quick", "-p", "dataset", "sst", "-p", "encoder", "cnn", "-p", "attention", "dot",
+               "-p", "data_dir", str(data_dir), "-p", "runs_dir", str(runs), "--cwd", str(ROOT / "book")]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert [p.name.rsplit("-", 1)[0] for p in runs.iterdir()] == ["sst-cnn-dot-seed0"]
+    page = "\n".join(str(output.get("data", {}).get("text/markdown", ""))
+                     for cell in nbformat.read(out, as_version=4).cells for output in cell.get("outputs", []))
+    assert "4 experiment(s) of the `quick` preset were not in the runs folder yet" in page
+    assert "sst lstm+tanh" in page and "-p whole_preset True" in page

@@ -18,9 +18,9 @@ from ..device import DEVICES
 from ..errors import ConfigError
 from ..models import ATTENTIONS, ENCODERS
 from .presets import PRESETS
-from .tables import Result, collect, find
+from .tables import Result, collect, find, left_out_note
 
-__all__ = ["open_chapter", "check_parameters"]
+__all__ = ["ChapterResults", "open_chapter", "check_parameters"]
 
 
 def _one_of(name: str, value, allowed) -> None:
@@ -61,14 +61,19 @@ def check_parameters(preset: str = "default", dataset: str | None = None, encode
 
 def open_chapter(preset: str = "default", dataset: str | None = None, encoder: str | None = None,
                  attention: str | None = None, *, seed: int = 0, limit: int = 0, device: str = "auto",
-                 data_dir: str = "", runs_dir: str = "", epsilon: float | None = None,
-                 progress: bool = True) -> tuple[list[Result], Result | None]:
-    """Check a chapter's parameters, then the preset's results (plus the focus configuration, if given).
+                 data_dir: str = "", runs_dir: str = "", epsilon: float | None = None, whole_preset: bool = False,
+                 progress: bool = True) -> tuple["ChapterResults", Result | None]:
+    """Check a chapter's parameters, then the results it shows.
+
+    A chapter with a focus configuration (``dataset``, ``encoder``, ``attention``) trains and analyses that
+    one if needed, and shows the preset's other experiments that are already in the runs folder; the ones
+    that are not are listed by ``results.note()``. ``whole_preset=True`` (what ``attnlib book`` passes), or
+    a chapter without a focus, trains and analyses every experiment of the preset that is missing.
 
     Returns
     -------
-    results : list of Result
-        Every experiment of ``preset`` on the available datasets, trained and analysed (loaded when finished).
+    results : ChapterResults
+        A list of :class:`~attnlib.book.tables.Result` with ``left_out`` and ``note()``.
     focus : Result or None
         The result of (``dataset``, ``encoder``, ``attention``) when all three are given.
     """
@@ -76,6 +81,24 @@ def open_chapter(preset: str = "default", dataset: str | None = None, encoder: s
                      data_dir=data_dir, runs_dir=runs_dir, epsilon=epsilon)
     configuration = (dataset, encoder, attention)
     focused = None not in configuration
+    left_out: list = []
     results = collect(preset, data_dir=data_dir or None, runs_dir=runs_dir or None, device=device, seed=seed,
-                      focus=configuration if focused else None, limit=limit or None, progress=progress)
-    return results, (find(results, *configuration) if focused else None)
+                      focus=configuration if focused else None, limit=limit or None, progress=progress,
+                      whole_preset=whole_preset or not focused, left_out=left_out)
+    return ChapterResults(results, preset, left_out), (find(results, *configuration) if focused else None)
+
+
+class ChapterResults(list):
+    """The results a chapter shows (a list of :class:`~attnlib.book.tables.Result`), and the experiments of its
+    preset it left out because they were not computed yet."""
+
+    def __init__(self, results, preset: str, left_out):
+        super().__init__(results)
+        self.preset, self.left_out = preset, list(left_out)
+
+    def note(self):
+        """Markdown for the page naming the left-out experiments and how to include them, or None."""
+        from IPython.display import Markdown
+
+        text = left_out_note(self.left_out, self.preset)
+        return Markdown(text) if text else None

@@ -41,6 +41,18 @@ def run_experiment(experiment: Experiment, *, data_dir=None, runs_dir=None, devi
     return run, analyse_run(run, experiment.analysis, progress=progress)
 
 
+def experiment_finished(experiment: Experiment, *, data_dir=None, runs_dir=None) -> bool:
+    """Whether ``experiment`` is trained and analysed in ``runs_dir`` (so loading it computes nothing)."""
+    from ..analysis import analysis_directory, analysis_finished
+    from ..data import load_dataset
+    from ..runs import run_directory
+
+    dataset = load_dataset(experiment.run.dataset, data_dir, progress=False)
+    directory, _ = run_directory(experiment.run, dataset, runs_dir)
+    return ((directory / "metrics.json").exists() and (directory / "model.pt").exists()
+            and analysis_finished(analysis_directory(directory, experiment.analysis)))
+
+
 def _computed_seconds(run, analysis) -> float:
     """The seconds the run's training and its analysis took when they were computed."""
     return (run.metrics.get("train_seconds") or 0.0) + sum((analysis.seconds or {}).values())
@@ -117,6 +129,28 @@ def execute_chapter(source: Path, executed: Path, parameters: dict, *, cwd: Path
     return time.perf_counter() - started
 
 
+def _jupyter_book() -> str | None:
+    """The ``jupyter-book`` executable of this environment (or on the PATH), else None."""
+    beside = Path(sys.executable).parent / "jupyter-book"
+    return str(beside) if beside.exists() else shutil.which("jupyter-book")
+
+
+def check_prerequisites() -> None:
+    """Fetch or check, before the first experiment, everything the build needs besides Python.
+
+    The offline JavaScript of the pages (MathJax, the widget manager, RequireJS) comes from the npm registry
+    once and is then cached, verified by its pinned hash; without npm and without the cache the build would
+    otherwise fail only after the experiments. Raises :class:`AttnlibError` with one line per missing thing.
+    """
+    from .assets import BOOK_ASSETS, fetch_tarball
+
+    if _jupyter_book() is None:
+        raise AttnlibError("jupyter-book is not installed in this environment; install the book extra: "
+                           "pip install -e '.[book]' (make book does this)")
+    for asset in BOOK_ASSETS:
+        fetch_tarball(asset)
+
+
 def build_html(root: Path) -> Path:
     """Build the book in strict mode (warnings are errors); returns ``_build/html``.
 
@@ -126,9 +160,7 @@ def build_html(root: Path) -> Path:
     from .assets import BOOK_ASSETS, install_assets
 
     install_assets(BOOK_ASSETS, root / "book" / "_static" / "vendor")
-    executable = Path(sys.executable).parent / "jupyter-book"
-    command = [str(executable) if executable.exists() else shutil.which("jupyter-book") or "jupyter-book",
-               "build", str(root), "--all", "-W", "-n", "--keep-going", "-q"]
+    command = [_jupyter_book() or "jupyter-book", "build", str(root), "--all", "-W", "-n", "--keep-going", "-q"]
     result = subprocess.run(command, capture_output=True, text=True, cwd=root)
     if result.returncode != 0:
         output = (result.stderr + result.stdout).splitlines()
@@ -155,6 +187,7 @@ def build_book(preset: str = "default", *, root: str | Path = ".", data_dir=None
     if not experiments:
         raise AttnlibError(f"no dataset of the {preset!r} preset is available in {data_dir}; "
                            "run `attnlib datasets` to see what is missing")
+    check_prerequisites()
     timings: dict[str, float] = {}
     timeline = Timeline(timeline_path(root))
     n_steps = len(experiments) + len(CHAPTERS) + 1
@@ -172,7 +205,8 @@ def build_book(preset: str = "default", *, root: str | Path = ".", data_dir=None
                      analysis_seconds=sum(analysis.seconds.values()) if analysis.seconds else None)
         steps.update()
     timings["experiments"] = time.perf_counter() - started
-    parameters = {"preset": preset, "data_dir": data_dir, "runs_dir": runs_dir, "device": device}
+    parameters = {"preset": preset, "data_dir": data_dir, "runs_dir": runs_dir, "device": device,
+                  "whole_preset": True}
     inputs = _inputs_key(finished)
     for number, chapter in enumerate(CHAPTERS, 1):
         steps.set_description(f"book ({preset}): chapter {number}/{len(CHAPTERS)}, {chapter}")

@@ -11,7 +11,7 @@ from ..metrics import headline_metric
 from ..paper import paper_table2, paper_test_performance
 from ..runs import PAPER_SETTINGS, Run, settings_family
 from .presets import Experiment, available_datasets, get_preset
-from .runner import run_experiment
+from .runner import experiment_finished, run_experiment
 
 TAU_MEASURES = ("tau_attention_gradient", "tau_attention_loo")
 
@@ -46,11 +46,14 @@ class Result:
 
 
 def collect(preset: str, *, data_dir=None, runs_dir=None, device: str = "auto", seed: int = 0,
-            focus: tuple[str, str, str] | None = None, limit: int | None = None, progress: bool = True) -> list[Result]:
+            focus: tuple[str, str, str] | None = None, limit: int | None = None, progress: bool = True,
+            whole_preset: bool = True, left_out: list | None = None) -> list[Result]:
     """Every experiment of ``preset`` on the available datasets (plus ``focus``), trained and analysed.
 
     Finished runs and analyses are loaded, missing ones computed. ``limit`` replaces the preset's number of
     analysed test instances; ``focus`` is a (dataset, encoder, attention) added if the preset lacks it.
+    With ``whole_preset=False`` only ``focus`` is computed if missing; the preset's other experiments are
+    included when already finished and otherwise appended to ``left_out`` (a list of :class:`Experiment`).
     """
     chosen = get_preset(preset)
     experiments = chosen.experiments(available_datasets(data_dir), seed=seed)
@@ -60,10 +63,26 @@ def collect(preset: str, *, data_dir=None, runs_dir=None, device: str = "auto", 
         experiments = [replace(e, analysis=replace(e.analysis, limit=limit)) for e in experiments]
     results = []
     for experiment in experiments:
+        is_focus = focus is not None and (experiment.run.dataset, experiment.run.encoder,
+                                          experiment.run.attention) == tuple(focus)
+        if not (whole_preset or is_focus or experiment_finished(experiment, data_dir=data_dir, runs_dir=runs_dir)):
+            if left_out is not None:
+                left_out.append(experiment)
+            continue
         run, analysis = run_experiment(experiment, data_dir=data_dir, runs_dir=runs_dir, device=device,
                                        progress=progress)
         results.append(Result(experiment, run, analysis))
     return results
+
+
+def left_out_note(left_out: list, preset: str) -> str:
+    """Markdown saying which experiments of ``preset`` a chapter left out, and how to include them ("" if none)."""
+    if not left_out:
+        return ""
+    labels = ", ".join(e.label for e in left_out)
+    return (f"*This page was computed for one configuration: {len(left_out)} experiment(s) of the `{preset}` preset "
+            f"were not in the runs folder yet and are left out ({labels}). Re-run the chapter with "
+            "`-p whole_preset True` to train and analyse them too.*")
 
 
 def find(results: list[Result], dataset: str, encoder: str, attention: str) -> Result:

@@ -73,17 +73,8 @@ def select_rows(value: torch.Tensor | None, rows: torch.Tensor) -> torch.Tensor 
 
 
 def length_mask(lengths: torch.Tensor, seq_len: int) -> torch.Tensor:
-    """True on positions ``0 ... length-1``: every framed token, ``<SOS>`` and ``<EOS>`` included; padding False.
-
-    Parameters
-    ----------
-    lengths : LongTensor, shape (batch,)
-    seq_len : int
-
-    Returns
-    -------
-    BoolTensor, shape (batch, seq_len)
-    """
+    """(batch, seq_len) True on positions ``0 ... length-1`` of each row (``lengths``: (batch,)): every framed
+    token, ``<SOS>`` and ``<EOS>`` included; padding False. :func:`real_token_mask` also drops the frame."""
     return torch.arange(seq_len, device=lengths.device) < lengths.unsqueeze(1)
 
 
