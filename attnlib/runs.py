@@ -119,6 +119,15 @@ def _training_view(dataset: TextDataset, train_limit: int | None) -> TextDataset
                        dataset.embedding, dataset.notes, dataset.fingerprint)
 
 
+def initial_model(config: RunConfig, dataset: TextDataset, resolved: dict) -> tuple[AttentionModel, str]:
+    """The untrained model of ``config`` (``resolved``: :meth:`RunConfig.resolve`), its initial weights drawn from
+    ``config.seed``, and the note describing its word vectors."""
+    vectors, vectors_note = load_embeddings(dataset.vocab, resolved["embedding"], seed=config.seed)
+    model_config = ModelConfig(task=dataset.task, encoder=config.encoder, attention=config.attention,
+                               hidden=resolved["hidden"], n_classes=dataset.n_classes)
+    return build_model(model_config, vectors, seed=config.seed), vectors_note
+
+
 def open_run(config: RunConfig, *, data_dir=None, runs_dir=None, device="auto", progress: bool = True,
              dataset: TextDataset | None = None) -> Run:
     """Load the finished run of ``config``, or train it (resuming an interrupted training).
@@ -132,10 +141,8 @@ def open_run(config: RunConfig, *, data_dir=None, runs_dir=None, device="auto", 
     if dataset is None:
         dataset = load_dataset(config.dataset, data_dir, progress=progress)
     directory, resolved = run_directory(config, dataset, runs_dir)
-    vectors, vectors_note = load_embeddings(dataset.vocab, resolved["embedding"], seed=config.seed)
-    model_config = ModelConfig(task=dataset.task, encoder=config.encoder, attention=config.attention,
-                               hidden=resolved["hidden"], n_classes=dataset.n_classes)
-    model = build_model(model_config, vectors, seed=config.seed).to(device)
+    model, vectors_note = initial_model(config, dataset, resolved)
+    model = model.to(device)
     metrics_path, model_path = directory / "metrics.json", directory / "model.pt"
     if metrics_path.exists() and model_path.exists():
         model.load_state_dict(torch.load(model_path, map_location=device, weights_only=True))

@@ -19,12 +19,11 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from ..analysis import sample_indices
-from ..data import load_dataset, load_embeddings
+from ..data import load_dataset
 from ..data.batching import batch_order
 from ..device import resolve_device
 from ..explain import analyse_split
-from ..models import ModelConfig, build_model
-from ..runs import _training_view
+from ..runs import _training_view, initial_model
 from ..train import TrainConfig, class_weight, epoch_seed, make_optimizer, predict_split, train_epoch
 
 __all__ = ["estimate_experiment", "estimate_preset"]
@@ -60,10 +59,7 @@ def estimate_experiment(experiment, dataset, *, n_batches: int = 8, n_instances:
     device = resolve_device(device)
     config, analysis = experiment.run, experiment.analysis
     resolved = config.resolve(dataset)
-    vectors, _ = load_embeddings(dataset.vocab, resolved["embedding"], seed=config.seed)
-    model = build_model(ModelConfig(task=dataset.task, encoder=config.encoder, attention=config.attention,
-                                    hidden=resolved["hidden"], n_classes=dataset.n_classes), vectors,
-                        seed=config.seed).to(device)
+    model = initial_model(config, dataset, resolved)[0].to(device)
     train_config = TrainConfig(epochs=resolved["epochs"], batch_size=resolved["batch_size"], seed=config.seed)
     train = _training_view(dataset, config.train_limit).split("train")
     chunks = batch_order(train, train_config.batch_size, seed=epoch_seed(train_config, 0))

@@ -1,10 +1,11 @@
 """The book runner: the preset's experiments, chapter execution with papermill, and the Jupyter Book build.
 
-``attnlib book --preset NAME`` (i) trains and analyses every experiment of the preset (re-using finished
-runs and analyses), (ii) executes every chapter in ``book/`` with papermill into ``book/executed/`` (which the
-table of contents points to; a chapter whose source and parameters are unchanged is not executed again),
-(iii) fetches the offline JavaScript assets from npm and (iv) builds the HTML book with execution off, in
-strict mode. Interrupted, it resumes where it stopped.
+``attnlib book --preset NAME`` (i) checks its prerequisites and fetches the offline JavaScript assets (npm,
+cached), (ii) trains and analyses every experiment of the preset (re-using finished runs and analyses),
+(iii) executes every chapter in ``book/`` with papermill into ``book/executed/`` (which the table of contents
+points to; a chapter is executed again only when its source, its parameters, the library's code or the runs it
+reads changed) and (iv) builds the HTML book with execution off, in strict mode, writing the build's timeline
+to ``_build/timeline.csv``. Interrupted, it resumes where it stopped.
 """
 from __future__ import annotations
 
