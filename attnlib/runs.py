@@ -14,6 +14,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from . import __version__, paths
@@ -26,7 +27,7 @@ from .io import read_json, save_torch, write_json
 from .metrics import evaluate_predictions
 from .models import ModelConfig, build_model
 from .models.model import AttentionModel
-from .train import TrainConfig, predict_split, train_model
+from .train import SELECTIONS, TrainConfig, predict_split, train_model
 
 #: The paper's per-dataset settings (PROTOCOL.md §2.2, §3.4): epochs, batch size, hidden size.
 PAPER_SETTINGS = {
@@ -60,8 +61,17 @@ class RunConfig:
     epochs, batch_size, hidden : int, optional
     embedding : str, optional
         ``glove-6b-50d``, ``random`` or a path to a word-vector text file.
+    embedding_dim : int, optional
+        Size of the ``random`` vectors (default 50); for a file or GloVe it must match the file when given.
+    freeze_embeddings : bool
+        Keep the word vectors fixed (the paper fine-tunes them).
     train_limit : int, optional
         Train on the first ``train_limit`` training examples only (for quick previews and tests).
+    train_sample : int, optional
+        Train on a random sample of ``train_sample`` training examples, drawn with the fixed seed
+        :data:`TRAIN_SAMPLE_SEED` (the same sample for every run seed); the whole set when it is smaller.
+    select : {"dev", "last"}
+        Keep the best dev epoch's weights (the paper) or the last epoch's.
     """
 
     dataset: str
@@ -72,7 +82,11 @@ class RunConfig:
     batch_size: int | None = None
     hidden: int | None = None
     embedding: str | None = None
+    embedding_dim: int | None = None
+    freeze_embeddings: bool = False
     train_limit: int | None = None
+    train_sample: int | None = None
+    select: str = "dev"
 
     def resolve(self, dataset: TextDataset) -> dict:
         """The full configuration with the paper's defaults filled in."""
@@ -83,8 +97,14 @@ class RunConfig:
                 resolved[key] = paper[key]
         if resolved["embedding"] is None:
             resolved["embedding"] = DEFAULT_VECTORS[dataset.embedding]
-        if self.train_limit is not None and self.train_limit < 2:
-            raise ConfigError(f"train_limit must be at least 2; got {self.train_limit}")
+        for name in ("train_limit", "train_sample"):
+            value = getattr(self, name)
+            if value is not None and value < 2:
+                raise ConfigError(f"{name} must be at least 2; got {value}")
+        if self.train_limit is not None and self.train_sample is not None:
+            raise ConfigError("give train_limit (the first N examples) or train_sample (a random N), not both")
+        if self.select not in SELECTIONS:
+            raise ConfigError(f"unknown select {self.select!r}; choose one of {', '.join(SELECTIONS)}")
         return resolved
 
 
@@ -110,11 +130,26 @@ def run_directory(config: RunConfig, dataset: TextDataset, runs_dir: str | Path 
     return Path(runs_dir or default_runs_dir()) / name, resolved
 
 
-def _training_view(dataset: TextDataset, train_limit: int | None) -> TextDataset:
-    if train_limit is None:
-        return dataset
+#: Seed of the training sample of :attr:`RunConfig.train_sample`, fixed so that runs differ only in their seed.
+TRAIN_SAMPLE_SEED = 0
+
+
+def training_indices(n_train: int, config: RunConfig) -> list[int] | None:
+    """The training examples ``config`` trains on, in order (None: all ``n_train`` of them)."""
+    if config.train_limit is not None and config.train_limit < n_train:
+        return list(range(config.train_limit))
+    if config.train_sample is not None and config.train_sample < n_train:
+        chosen = np.random.default_rng(TRAIN_SAMPLE_SEED).choice(n_train, size=config.train_sample, replace=False)
+        return sorted(chosen.tolist())
+    return None
+
+
+def training_view(dataset: TextDataset, config: RunConfig) -> TextDataset:
     train = dataset.split("train")
-    splits = dict(dataset.splits, train=train.subset(range(min(train_limit, len(train)))))
+    indices = training_indices(len(train), config)
+    if indices is None:
+        return dataset
+    splits = dict(dataset.splits, train=train.subset(indices))
     return TextDataset(dataset.name, dataset.task, dataset.vocab, dataset.class_names, splits,
                        dataset.embedding, dataset.notes, dataset.fingerprint)
 
@@ -122,9 +157,13 @@ def _training_view(dataset: TextDataset, train_limit: int | None) -> TextDataset
 def initial_model(config: RunConfig, dataset: TextDataset, resolved: dict) -> tuple[AttentionModel, str]:
     """The untrained model of ``config`` (``resolved``: :meth:`RunConfig.resolve`), its initial weights drawn from
     ``config.seed``, and the note describing its word vectors."""
-    vectors, vectors_note = load_embeddings(dataset.vocab, resolved["embedding"], seed=config.seed)
+    vectors, vectors_note = load_embeddings(dataset.vocab, resolved["embedding"], dim=config.embedding_dim,
+                                            seed=config.seed)
+    if config.freeze_embeddings:
+        vectors_note += " (frozen)"
     model_config = ModelConfig(task=dataset.task, encoder=config.encoder, attention=config.attention,
-                               hidden=resolved["hidden"], n_classes=dataset.n_classes)
+                               hidden=resolved["hidden"], n_classes=dataset.n_classes,
+                               freeze_embeddings=config.freeze_embeddings)
     return build_model(model_config, vectors, seed=config.seed), vectors_note
 
 
@@ -151,9 +190,11 @@ def open_run(config: RunConfig, *, data_dir=None, runs_dir=None, device="auto", 
     write_json(directory / "config.json", {**resolved, "vectors": vectors_note, "data_notes": dataset.notes,
                                            "data_fingerprint": dataset.fingerprint, "attnlib": __version__,
                                            "code_fingerprint": code_fingerprint(RUN_CODE)})
-    train_config = TrainConfig(epochs=resolved["epochs"], batch_size=resolved["batch_size"], seed=config.seed)
+    train_config = TrainConfig(epochs=resolved["epochs"], batch_size=resolved["batch_size"], seed=config.seed,
+                               select=config.select)
     started = time.perf_counter()
-    summary = train_model(model, _training_view(dataset, config.train_limit), train_config, device,
+    training = training_view(dataset, config)
+    summary = train_model(model, training, train_config, device,
                           run_dir=directory, progress=progress)
     save_torch(model_path, model.state_dict())
     test = dataset.split("test")
@@ -164,6 +205,7 @@ def open_run(config: RunConfig, *, data_dir=None, runs_dir=None, device="auto", 
         "train_seconds": time.perf_counter() - started,
         "seconds_per_epoch": sum(h["seconds"] for h in history) / max(1, len(history)),
         "epochs_run": len(history),
+        "n_train": len(training.split("train")),
         "dev_history": history,
         "vectors": vectors_note,
         "device": str(device),

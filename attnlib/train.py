@@ -26,6 +26,10 @@ from .metrics import evaluate_predictions
 from .models.model import AttentionModel
 
 
+#: How the kept weights are chosen: the best dev epoch, or the last epoch.
+SELECTIONS = ("dev", "last")
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """Optimisation settings.
@@ -40,6 +44,8 @@ class TrainConfig:
         1e-3 and 1e-5 (no weight decay on classification attention).
     seed : int
         Fixes the initial weights and the batch order of every epoch.
+    select : {"dev", "last"}
+        Keep the weights of the best dev epoch (the paper) or of the last epoch (an ablation).
     """
 
     epochs: int
@@ -47,18 +53,21 @@ class TrainConfig:
     lr: float = 1e-3
     weight_decay: float = 1e-5
     seed: int = 0
+    select: str = "dev"
 
     def __post_init__(self):
         if self.epochs < 1:
             raise ConfigError(f"epochs must be at least 1; got {self.epochs}")
         if self.batch_size < 1:
             raise ConfigError(f"batch_size must be at least 1; got {self.batch_size}")
+        if self.select not in SELECTIONS:
+            raise ConfigError(f"unknown select {self.select!r}; choose one of {', '.join(SELECTIONS)}")
 
 
 def make_optimizer(model: AttentionModel, config: TrainConfig) -> torch.optim.Optimizer:
     """Adam (amsgrad); classification attention parameters get no weight decay (quirk Q12)."""
     attention_ids = {id(p) for p in model.attention.parameters()} if model.task == "classification" else set()
-    decayed = [p for p in model.parameters() if id(p) not in attention_ids]
+    decayed = [p for p in model.parameters() if id(p) not in attention_ids and p.requires_grad]
     groups = [{"params": decayed, "weight_decay": config.weight_decay}]
     if attention_ids:
         groups.append({"params": list(model.attention.parameters()), "weight_decay": 0.0})
@@ -156,7 +165,7 @@ def train_model(model: AttentionModel, dataset: TextDataset, config: TrainConfig
         optimizer.load_state_dict(saved["optimizer"])
         state = saved["state"]
     for epoch in range(state["epoch"] + 1, config.epochs):
-        if state["best_metric"] >= BEST_POSSIBLE:
+        if config.select == "dev" and state["best_metric"] >= BEST_POSSIBLE:
             break  # no later epoch can be selected: the kept weights are those of the whole schedule
         started = time.perf_counter()
         chunks = batch_order(train, config.batch_size, seed=epoch_seed(config, epoch))
@@ -177,7 +186,7 @@ def train_model(model: AttentionModel, dataset: TextDataset, config: TrainConfig
         if checkpoint is not None:
             save_torch(checkpoint, {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                                     "state": state})
-    if state["best_model"] is None:  # dev metric undefined in every epoch: keep the last weights
+    if state["best_model"] is None or config.select == "last":  # (dev metric undefined in every epoch)
         state["best_model"], state["best_epoch"] = model.state_dict(), state["epoch"]
     model.load_state_dict(state["best_model"])
     return {"history": state["history"], "best_epoch": state["best_epoch"]}

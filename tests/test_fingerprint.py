@@ -26,6 +26,22 @@ def test_code_fingerprints_cover_the_science_that_computes_results():
     assert len(fingerprint.code_fingerprint()) == 16
 
 
+def test_downloading_code_is_left_out_of_the_run_fingerprint(monkeypatch):
+    """Fetching files cannot change a result (the dataset fingerprint covers their bytes); preparing them can."""
+    digests = {}
+    real = fingerprint._file_digest
+
+    def fake(path, mtime_ns):
+        return "changed" if path.name in digests else real(path, mtime_ns)
+
+    base = fingerprint.code_fingerprint()
+    monkeypatch.setattr(fingerprint, "_file_digest", fake)
+    digests["download.py"] = True
+    assert fingerprint.code_fingerprint() == base
+    digests["vocab.py"] = True
+    assert fingerprint.code_fingerprint() != base
+
+
 def test_a_code_change_gives_a_new_run_directory_and_analysis_key(monkeypatch, tmp_path):
     dataset = TextDataset("tiny", "classification", build_vocab([["a", "b"]]), ["n", "p"], {}, fingerprint="data")
     config = RunConfig("sst", "lstm", "tanh")

@@ -113,3 +113,57 @@ def test_training_stops_when_the_dev_metric_is_perfect_with_the_weights_of_the_f
     assert len(full[0]["history"]) == 25 and len(stopped[0]["history"]) < 25
     assert stopped[0]["history"][-1]["roc_auc"] == 1.0 and stopped[0]["best_epoch"] == full[0]["best_epoch"]
     assert all(torch.equal(stopped[1][k], full[1][k]) for k in full[1])
+
+
+def test_last_epoch_selection_keeps_the_final_weights_and_runs_every_epoch():
+    """``select="last"`` (an ablation) keeps the weights after the last epoch, even past a perfect dev metric."""
+    dataset = learnable_dataset()
+    device = torch.device("cpu")
+    last = model_for("average", "tanh", seed=1)
+    summary = train_model(last, dataset, TrainConfig(epochs=25, batch_size=8, seed=4, select="last"), device,
+                          progress=False)
+    assert len(summary["history"]) == 25 and summary["best_epoch"] == 24
+    schedule = model_for("average", "tanh", seed=1)      # the same schedule, stopped by hand after 25 epochs
+    optimizer = make_optimizer(schedule, TrainConfig(epochs=25, batch_size=8))
+    from attnlib.data.batching import batch_order
+    from attnlib.train import epoch_seed, train_epoch
+    config = TrainConfig(epochs=25, batch_size=8, seed=4)
+    for epoch in range(25):
+        train_epoch(schedule, optimizer, dataset.split("train"), batch_order(dataset.split("train"), 8,
+                    seed=epoch_seed(config, epoch)), class_weight(dataset.split("train")), device, progress=False)
+    for a, b in zip(last.state_dict().values(), schedule.state_dict().values()):
+        torch.testing.assert_close(a, b)
+    with pytest.raises(Exception, match="unknown select 'best'; choose one of dev, last"):
+        TrainConfig(epochs=2, batch_size=8, select="best")
+
+
+def test_frozen_embeddings_do_not_move_and_get_no_optimiser_state():
+    from attnlib.models import ModelConfig, build_model
+
+    dataset = learnable_dataset()
+    vectors = torch.randn(len(dataset.vocab), 6, generator=torch.Generator().manual_seed(0))
+    model = build_model(ModelConfig("classification", "lstm", "tanh", hidden=8, freeze_embeddings=True), vectors,
+                        seed=0)
+    before = model.embedding.weight.detach().clone()
+    train_model(model, dataset, TrainConfig(epochs=2, batch_size=8), torch.device("cpu"), progress=False)
+    assert torch.equal(model.embedding.weight, before) and not model.embedding.weight.requires_grad
+    params = [p for group in make_optimizer(model, TrainConfig(epochs=1, batch_size=8)).param_groups
+              for p in group["params"]]
+    assert all(p is not model.embedding.weight for p in params)
+
+
+def test_training_sample_is_seeded_the_same_for_every_run_seed():
+    from attnlib.errors import ConfigError
+    from attnlib.runs import RunConfig, training_indices, training_view
+
+    dataset = learnable_dataset(n_train=200)
+    configs = [RunConfig("toy", "lstm", "tanh", seed=seed, train_sample=50) for seed in (0, 1, 2)]
+    chosen = [training_indices(200, c) for c in configs]
+    assert chosen[0] == chosen[1] == chosen[2] and len(set(chosen[0])) == 50 and chosen[0] == sorted(chosen[0])
+    assert chosen[0] != list(range(50))
+    assert training_indices(40, configs[0]) is None                 # fewer examples than the sample: all of them
+    assert training_indices(200, RunConfig("toy", "lstm", "tanh", train_limit=30)) == list(range(30))
+    view = training_view(dataset, configs[0])
+    assert len(view.split("train")) == 50 and view.split("test") is dataset.split("test")
+    with pytest.raises(ConfigError, match="not both"):
+        RunConfig("sst", "lstm", "tanh", train_limit=30, train_sample=50).resolve(dataset)

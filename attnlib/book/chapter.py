@@ -18,7 +18,7 @@ from ..device import DEVICES
 from ..errors import ConfigError
 from ..models import ATTENTIONS, ENCODERS
 from .presets import PRESETS
-from .tables import Result, collect, find, left_out_note
+from .tables import Result, collect, find, left_out_note, one_seed
 
 __all__ = ["ChapterResults", "open_chapter", "check_parameters"]
 
@@ -85,16 +85,19 @@ def open_chapter(preset: str = "default", dataset: str | None = None, encoder: s
     results = collect(preset, data_dir=data_dir or None, runs_dir=runs_dir or None, device=device, seed=seed,
                       focus=configuration if focused else None, limit=limit or None, progress=progress,
                       whole_preset=whole_preset or not focused, left_out=left_out)
-    return ChapterResults(results, preset, left_out), (find(results, *configuration) if focused else None)
+    shown = ChapterResults(one_seed(results, seed), preset, left_out, all_seeds=results)
+    return shown, (find(results, *configuration, seed=seed) if focused else None)
 
 
 class ChapterResults(list):
-    """The results a chapter shows (a list of :class:`~attnlib.book.tables.Result`), and the experiments of its
-    preset it left out because they were not computed yet."""
+    """The results a chapter shows (a list of :class:`~attnlib.book.tables.Result` of the chapter's seed), every
+    seed's results (``all_seeds``), and the experiments of its preset it left out because they were not computed
+    yet."""
 
-    def __init__(self, results, preset: str, left_out):
+    def __init__(self, results, preset: str, left_out, all_seeds=None):
         super().__init__(results)
         self.preset, self.left_out = preset, list(left_out)
+        self.all_seeds = list(results if all_seeds is None else all_seeds)
 
     def note(self):
         """Markdown for the page naming the left-out experiments and how to include them, or None."""

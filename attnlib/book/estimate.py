@@ -23,7 +23,7 @@ from ..data import load_dataset
 from ..data.batching import batch_order
 from ..device import resolve_device
 from ..explain import analyse_split
-from ..runs import _training_view, initial_model
+from ..runs import initial_model, training_view
 from ..train import TrainConfig, class_weight, epoch_seed, make_optimizer, predict_split, train_epoch
 
 __all__ = ["estimate_experiment", "estimate_preset"]
@@ -61,7 +61,7 @@ def estimate_experiment(experiment, dataset, *, n_batches: int = 8, n_instances:
     resolved = config.resolve(dataset)
     model = initial_model(config, dataset, resolved)[0].to(device)
     train_config = TrainConfig(epochs=resolved["epochs"], batch_size=resolved["batch_size"], seed=config.seed)
-    train = _training_view(dataset, config.train_limit).split("train")
+    train = training_view(dataset, config).split("train")
     chunks = batch_order(train, train_config.batch_size, seed=epoch_seed(train_config, 0))
     timed = chunks[: max(1, min(n_batches, len(chunks)))]
     optimizer = make_optimizer(model, train_config)

@@ -1,8 +1,10 @@
 """The book's presets, read from ``presets.toml`` beside this module: the one place that says what each runs.
 
-A :class:`Preset` names configurations (encoder, attention) and datasets; :meth:`Preset.experiments` turns
-them into :class:`Experiment` objects (a :class:`~attnlib.runs.RunConfig` and an
-:class:`~attnlib.analysis.AnalysisConfig`) for the datasets that are available.
+A :class:`Preset` names configurations (encoder, attention), datasets and how many seeds each dataset is trained
+with; :meth:`Preset.experiments` turns them into :class:`Experiment` objects (a :class:`~attnlib.runs.RunConfig`
+and an :class:`~attnlib.analysis.AnalysisConfig`) for the datasets that are available. Runs of different seeds
+differ only in their seed (initial weights, batch order); their analyses use the same analysis seed, so they are
+analysed on the same test instances.
 """
 from __future__ import annotations
 
@@ -27,7 +29,9 @@ class Experiment:
 
     @property
     def label(self) -> str:
-        return f"{self.run.dataset} {self.run.encoder}+{self.run.attention}"
+        """``sst lstm+tanh``, with `` seed N`` for seeds other than 0."""
+        seed = f" seed {self.run.seed}" if self.run.seed else ""
+        return f"{self.run.dataset} {self.run.encoder}+{self.run.attention}{seed}"
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,9 @@ class Preset:
         RunConfig fields replacing the paper's settings (``"*"`` applies to every dataset).
     analysis_overrides : dict of dataset to dict
         AnalysisConfig fields replacing the paper's settings (``"*"`` applies to every dataset).
+    seeds : dict of dataset to int
+        How many seeds (0, 1, ...) each dataset's configurations are trained with (``"*"``: every dataset;
+        1 when not given).
     """
 
     name: str
@@ -52,19 +59,27 @@ class Preset:
     datasets: tuple[str, ...] = DATASET_NAMES
     run_overrides: dict = field(default_factory=dict)
     analysis_overrides: dict = field(default_factory=dict)
+    seeds: dict = field(default_factory=dict)
+
+    def n_seeds(self, dataset: str) -> int:
+        """How many seeds ``dataset`` is trained with."""
+        return int(self.seeds.get(dataset, self.seeds.get("*", 1)))
 
     def experiment(self, dataset: str, encoder: str, attention: str, seed: int = 0) -> Experiment:
-        """The experiment of one configuration with this preset's settings for ``dataset``."""
+        """The experiment of one configuration and seed with this preset's settings for ``dataset``."""
         run_fields = {**self.run_overrides.get("*", {}), **self.run_overrides.get(dataset, {})}
         analysis_fields = {**self.analysis_overrides.get("*", {}), **self.analysis_overrides.get(dataset, {})}
         run = RunConfig(dataset=dataset, encoder=encoder, attention=attention, seed=seed, **run_fields)
-        return Experiment(run, AnalysisConfig(seed=seed, **analysis_fields))
+        return Experiment(run, AnalysisConfig(**analysis_fields))
 
-    def experiments(self, available: set[str] | None = None, seed: int = 0) -> list[Experiment]:
-        """The experiments over the datasets in ``available`` (default: all of the preset's)."""
+    def experiments(self, available: set[str] | None = None) -> list[Experiment]:
+        """The experiments over the datasets in ``available`` (default: all of the preset's), every seed, seed 0
+        of every dataset first (so a build shows one seed of everything before the others)."""
         chosen = [d for d in self.datasets if available is None or d in available]
+        n_max = max((self.n_seeds(d) for d in chosen), default=1)
         return [self.experiment(dataset, encoder, attention, seed)
-                for dataset in chosen for encoder, attention in self.configurations]
+                for seed in range(n_max) for dataset in chosen if seed < self.n_seeds(dataset)
+                for encoder, attention in self.configurations]
 
 
 def _read_presets() -> dict[str, Preset]:
@@ -75,8 +90,11 @@ def _read_presets() -> dict[str, Preset]:
         unknown = [d for d in datasets if d not in DATASET_NAMES]
         if unknown:
             raise ConfigError(f"preset {name!r} names unknown datasets {unknown}; choose from {', '.join(DATASET_NAMES)}")
+        seeds = entry.get("seeds", {})
+        if not all(isinstance(n, int) and n >= 1 for n in seeds.values()):
+            raise ConfigError(f"preset {name!r}: every seeds entry must be a whole number >= 1; got {seeds}")
         presets[name] = Preset(name, entry["description"], tuple(tuple(c) for c in entry["configurations"]), datasets,
-                               entry.get("run", {}), entry.get("analysis", {}))
+                               entry.get("run", {}), entry.get("analysis", {}), seeds)
     return presets
 
 

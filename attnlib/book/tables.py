@@ -37,6 +37,10 @@ class Result:
         return self.experiment.run.attention
 
     @property
+    def seed(self) -> int:
+        return self.experiment.run.seed
+
+    @property
     def label(self) -> str:
         return self.experiment.label
 
@@ -48,23 +52,31 @@ class Result:
 def collect(preset: str, *, data_dir=None, runs_dir=None, device: str = "auto", seed: int = 0,
             focus: tuple[str, str, str] | None = None, limit: int | None = None, progress: bool = True,
             whole_preset: bool = True, left_out: list | None = None) -> list[Result]:
-    """Every experiment of ``preset`` on the available datasets (plus ``focus``), trained and analysed.
+    """Every experiment of ``preset`` on the available datasets, every seed, trained and analysed.
 
-    Finished runs and analyses are loaded, missing ones computed. ``limit`` replaces the preset's number of
-    analysed test instances; ``focus`` is a (dataset, encoder, attention) added if the preset lacks it.
-    With ``whole_preset=False`` only ``focus`` is computed if missing; the preset's other experiments are
-    included when already finished and otherwise appended to ``left_out`` (a list of :class:`Experiment`).
+    Finished runs and analyses are loaded, missing ones computed. ``seed`` is the seed a chapter shows one
+    run of: when the preset does not train it, its experiments are added (only ``focus``'s unless
+    ``whole_preset``). ``limit`` replaces the preset's number of analysed test instances; ``focus`` is a
+    (dataset, encoder, attention) added if the preset lacks it. With ``whole_preset=False`` only ``focus`` is
+    computed if missing; the preset's other experiments are included when already finished and otherwise
+    appended to ``left_out`` (a list of :class:`Experiment`).
     """
     chosen = get_preset(preset)
-    experiments = chosen.experiments(available_datasets(data_dir), seed=seed)
-    if focus is not None and all((e.run.dataset, e.run.encoder, e.run.attention) != tuple(focus) for e in experiments):
-        experiments.append(chosen.experiment(*focus, seed=seed))
+    experiments = chosen.experiments(available_datasets(data_dir))
+    have = {_identity(e) for e in experiments}
+    extra = [chosen.experiment(*configuration, seed=seed)
+             for configuration in dict.fromkeys(_identity(e)[:3] for e in experiments)]
+    if focus is not None:
+        extra.append(chosen.experiment(*focus, seed=seed))
+    for experiment in extra:
+        if _identity(experiment) not in have:
+            have.add(_identity(experiment))
+            experiments.append(experiment)
     if limit is not None:
         experiments = [replace(e, analysis=replace(e.analysis, limit=limit)) for e in experiments]
     results = []
     for experiment in experiments:
-        is_focus = focus is not None and (experiment.run.dataset, experiment.run.encoder,
-                                          experiment.run.attention) == tuple(focus)
+        is_focus = focus is not None and _identity(experiment) == (*focus, seed)
         if not (whole_preset or is_focus or experiment_finished(experiment, data_dir=data_dir, runs_dir=runs_dir)):
             if left_out is not None:
                 left_out.append(experiment)
@@ -73,6 +85,16 @@ def collect(preset: str, *, data_dir=None, runs_dir=None, device: str = "auto", 
                                        progress=progress)
         results.append(Result(experiment, run, analysis))
     return results
+
+
+def _identity(experiment: Experiment) -> tuple[str, str, str, int]:
+    run = experiment.run
+    return run.dataset, run.encoder, run.attention, run.seed
+
+
+def one_seed(results: list[Result], seed: int = 0) -> list[Result]:
+    """The results of one seed, in the order of ``results``."""
+    return [r for r in results if r.seed == seed]
 
 
 def left_out_note(left_out: list, preset: str) -> str:
@@ -85,13 +107,13 @@ def left_out_note(left_out: list, preset: str) -> str:
             "`-p whole_preset True` to train and analyse them too.*")
 
 
-def find(results: list[Result], dataset: str, encoder: str, attention: str) -> Result:
-    """The result of one configuration."""
+def find(results: list[Result], dataset: str, encoder: str, attention: str, seed: int = 0) -> Result:
+    """The result of one configuration and seed."""
     for result in results:
-        if (result.dataset, result.encoder, result.attention) == (dataset, encoder, attention):
+        if (result.dataset, result.encoder, result.attention, result.seed) == (dataset, encoder, attention, seed):
             return result
     have = ", ".join(r.label for r in results)
-    raise ValueError(f"no result for {dataset} {encoder}+{attention}; the results hold {have}")
+    raise ValueError(f"no result for {dataset} {encoder}+{attention} seed {seed}; the results hold {have}")
 
 
 def performance_table(results: list[Result]) -> pd.DataFrame:
@@ -105,7 +127,7 @@ def performance_table(results: list[Result]) -> pd.DataFrame:
             "dataset": r.dataset, "encoder": r.encoder, "attention": r.attention, "metric": metric,
             "ours": r.run.metrics[metric],
             "paper": paper[metric].get(key, np.nan) if metric in paper else np.nan,
-            "epochs": r.run.config["epochs"], "train_limit": r.run.config.get("train_limit"),
+            "epochs": r.run.config["epochs"], "train_examples": r.run.metrics.get("n_train"),
             "seconds_per_epoch": r.run.metrics.get("seconds_per_epoch", np.nan),
         })
     table = pd.DataFrame(rows)
@@ -188,7 +210,7 @@ def experiments_table(preset: str, data_dir=None) -> pd.DataFrame:
         rows.append({
             "dataset": e.run.dataset, "encoder": e.run.encoder, "attention": e.run.attention,
             "epochs": e.run.epochs or paper["epochs"], "paper_epochs": paper["epochs"],
-            "train_examples": e.run.train_limit or "all", "analysed": e.analysis.limit or "all",
+            "train_examples": e.run.train_limit or e.run.train_sample or "all", "analysed": e.analysis.limit or "all",
             "permutations": e.analysis.n_permutations, "adversary_steps": e.analysis.adversary_iterations,
         })
     return pd.DataFrame(rows)

@@ -30,6 +30,8 @@ class ModelConfig:
         ``hidden`` otherwise).
     n_classes : int
         2 for classification; the number of answers for pair tasks.
+    freeze_embeddings : bool
+        Keep the word vectors fixed during training (the paper fine-tunes them).
     """
 
     task: str
@@ -37,6 +39,7 @@ class ModelConfig:
     attention: str
     hidden: int = 128
     n_classes: int = 2
+    freeze_embeddings: bool = False
 
     def __post_init__(self):
         for name, value, allowed in (("task", self.task, TASKS), ("encoder", self.encoder, ENCODERS),
@@ -49,12 +52,13 @@ class ModelConfig:
             raise ConfigError(f"classification models are binary; got n_classes={self.n_classes}")
 
 
-def _embedding(vectors: torch.Tensor) -> nn.Embedding:
-    """A fine-tuned embedding initialised from ``vectors`` (vocab, embed_dim), padding row 0."""
+def _embedding(vectors: torch.Tensor, freeze: bool = False) -> nn.Embedding:
+    """An embedding initialised from ``vectors`` (vocab, embed_dim), padding row 0; fine-tuned unless ``freeze``."""
     embedding = nn.Embedding(vectors.shape[0], vectors.shape[1], padding_idx=0)
     with torch.no_grad():
         embedding.weight.copy_(vectors)
         embedding.weight[0].zero_()
+    embedding.weight.requires_grad_(not freeze)
     return embedding
 
 
@@ -77,8 +81,9 @@ def build_model(config: ModelConfig, vectors: torch.Tensor, seed: int | None = N
     encoder = make_encoder(config.encoder, embed_dim, config.hidden)
     if config.task == "classification":
         attention = make_attention(config.attention, encoder.output_size)
-        return Classifier(_embedding(vectors), encoder, attention)
+        return Classifier(_embedding(vectors, config.freeze_embeddings), encoder, attention)
     question_encoder = make_encoder(config.encoder, embed_dim, config.hidden)
     attention = make_attention(config.attention, encoder.output_size, question_encoder.output_size)
-    return PairModel(_embedding(vectors), encoder, attention, _embedding(vectors), question_encoder,
+    return PairModel(_embedding(vectors, config.freeze_embeddings), encoder, attention,
+                     _embedding(vectors, config.freeze_embeddings), question_encoder,
                      config.n_classes)
