@@ -15,8 +15,10 @@ $(BIN)/attnlib: pyproject.toml
 
 env: $(BIN)/attnlib
 
+# --download: fetch the preset's missing datasets (verified by checksum) before training; offline, the data
+# already in $ATTNLIB_DATA (default data/) is used and a missing dataset stops the build with one line.
 book: env
-	$(BIN)/attnlib book --preset $(PRESET)
+	$(BIN)/attnlib book --preset $(PRESET) --download
 
 test: env
 	$(BIN)/python -m pytest -q

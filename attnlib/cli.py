@@ -1,19 +1,22 @@
 """The ``attnlib`` command line: ``datasets``, ``train`` (and the analyses, book and slides commands).
 
-User errors print one line, ``error: ...``, and exit with status 2; no traceback.
+User errors print one line, ``error: ...``, and exit with status 2; no traceback. A failed download that the
+command can do without prints one line, ``warning: ...``, and the command goes on.
 """
 from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 
 from .errors import AttnlibError, ConfigError
 
 
 def _add_data_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", help="where the datasets are (default: $ATTNLIB_DATA, else data/)")
-    parser.add_argument("--download", action="store_true",
-                        help="download missing dataset files from their official source")
+    parser.add_argument("--download", action=argparse.BooleanOptionalAction, default=None,
+                        help="download missing dataset files from their official source before anything else "
+                             "(default: on when $ATTNLIB_DOWNLOAD is 1, else off)")
 
 
 def _add_run_options(parser: argparse.ArgumentParser, benchmark: bool = False) -> None:
@@ -32,7 +35,12 @@ def _add_run_options(parser: argparse.ArgumentParser, benchmark: bool = False) -
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, help="default: the paper's (8 classification, 25 SNLI, 100 bAbI)")
     parser.add_argument("--train-limit", type=int, help="train on the first N training examples only")
+    parser.add_argument("--train-sample", type=int, help="train on a seeded random sample of N training examples")
     parser.add_argument("--embedding", help="glove-6b-50d (default), random, or a word-vector text file")
+    parser.add_argument("--embedding-dim", type=int, help="size of random vectors (default 50)")
+    parser.add_argument("--freeze-embeddings", action="store_true", help="keep the word vectors fixed")
+    parser.add_argument("--select", default="dev", choices=("dev", "last"),
+                        help="keep the best dev epoch (the paper; default) or the last epoch")
     parser.add_argument("--runs-dir", help="where runs are kept (default: $ATTNLIB_RUNS, else runs/)")
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
     _add_data_options(parser)
@@ -48,7 +56,9 @@ def _run_config(args):
         if value not in allowed:
             raise ConfigError(f"unknown {option} {value!r}; choose one of {', '.join(allowed)}")
     return RunConfig(dataset=args.dataset, encoder=args.encoder, attention=args.attention, seed=args.seed,
-                     epochs=args.epochs, embedding=args.embedding, train_limit=args.train_limit)
+                     epochs=args.epochs, embedding=args.embedding, embedding_dim=args.embedding_dim,
+                     freeze_embeddings=args.freeze_embeddings, train_limit=args.train_limit,
+                     train_sample=args.train_sample, select=args.select)
 
 
 def _open_run(args):
@@ -65,9 +75,11 @@ def _shorten(text: str, width: int | None) -> str:
 
 
 def cmd_datasets(args) -> int:
-    from .data import DATASET_NAMES, dataset_status
+    from .data import DATASET_NAMES, dataset_status, fetch_missing
     from .data.locate import resolve_data_dir
 
+    if args.download:  # every dataset that can be downloaded; one that cannot is reported in the table
+        fetch_missing(DATASET_NAMES, args.data_dir, strict=False)
     root = resolve_data_dir(args.data_dir)
     print(f"data directory: {root}")
     print(f"{'dataset':<10} {'available':<10} {'train':>7} {'dev':>6} {'test':>6}  notes")
@@ -176,7 +188,7 @@ def cmd_book(args) -> int:
         return _estimate_book(args)
     started = __import__("time").perf_counter()
     built = build_book(args.preset, root=Path(args.root), data_dir=args.data_dir, runs_dir=args.runs_dir,
-                       device=args.device)
+                       device=args.device, download=args.download)
     seconds = __import__("time").perf_counter() - started
     print(f"book: {built['html'] / 'index.html'} ({seconds / 60:.1f} min)")
     return 0
@@ -189,10 +201,12 @@ def _estimate_book(args) -> int:
 
     from . import paths
     from .book.estimate import estimate_preset
+    from .book.runner import fetch_preset_data
     from .io import atomic_path
 
     root = Path(args.root).resolve()
     data_dir = paths.data_dir(args.data_dir, root)
+    fetch_preset_data(args.preset, data_dir, download=args.download)
     table = estimate_preset(args.preset, data_dir=data_dir, device=args.device)
     out = root / "_build" / f"estimate-{args.preset}.csv"
     with atomic_path(out) as tmp:
@@ -211,7 +225,7 @@ def cmd_slides(args) -> int:
     from .teach.slides import build_deck
 
     deck = build_deck(args.preset, args.lang, args.out, data_dir=args.data_dir, runs_dir=args.runs_dir,
-                      device=args.device)
+                      device=args.device, download=args.download)
     print(f"slides: {deck} ({deck.stat().st_size / 1e6:.1f} MB, opens offline; press S for speaker notes)")
     return 0
 
@@ -266,21 +280,41 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line_download_warnings(show):
+    """``warnings.showwarning`` printing a failed download that the command goes on without as one line,
+    ``warning: ...``, and passing every other warning to ``show``."""
+    from .data import DownloadWarning
+
+    def showwarning(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, DownloadWarning):
+            print(f"warning: {message}", file=sys.stderr)
+        else:
+            show(message, category, filename, lineno, file, line)
+
+    return showwarning
+
+
 def main(argv: list[str] | None = None) -> int:
+    from . import paths
+
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        if args.command != "datasets":
-            from .device import configure_threads
+    if hasattr(args, "download"):  # the one place --download / --no-download and $ATTNLIB_DOWNLOAD are resolved
+        args.download = paths.download_enabled(args.download)
+    with warnings.catch_warnings():
+        warnings.showwarning = _one_line_download_warnings(warnings.showwarning)
+        try:
+            if args.command != "datasets":
+                from .device import configure_threads
 
-            configure_threads()
-        return args.handler(args)
-    except AttnlibError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted: finished work is kept; run the same command again to resume", file=sys.stderr)
-        return 130
+                configure_threads()
+            return args.handler(args)
+        except AttnlibError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print("interrupted: finished work is kept; run the same command again to resume", file=sys.stderr)
+            return 130
 
 
 if __name__ == "__main__":

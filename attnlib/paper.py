@@ -2,8 +2,10 @@
 
 Read from the CSV files the authors released with their code (``successar/AttentionExplanation``,
 ``graph_outputs/``), as collected in ``attnlib/reference/``: Table 2 (Kendall τ of attention with gradient
-and with leave-one-out, tanh attention, BiLSTM and Average encoders) and the test performance of the six
-encoder/attention configurations per dataset.
+and with leave-one-out, tanh attention, BiLSTM and Average encoders), the test performance of the six
+encoder/attention configurations per dataset, and, for BiLSTM and Average with tanh attention, the quartiles of
+the permutation and adversarial results per max-attention bin and predicted class (read from the authors'
+violin plots, rounding error about 1e-4) and a summary of their max-JSD histograms (approximate).
 """
 from __future__ import annotations
 
@@ -60,3 +62,48 @@ def paper_test_performance() -> pd.DataFrame:
     table["dataset"] = table["dataset"].map(_OURS)
     table["encoder"] = table["encoder"].map(_ENCODER)
     return table[["dataset", "encoder", "attention", "accuracy", "macro_f1", "roc_auc"]].reset_index(drop=True)
+
+
+#: The max-attention bins of the authors' violin plots (the last one includes 1.0).
+MAX_ATTENTION_BINS = ("[0.00, 0.25)", "[0.25, 0.50)", "[0.50, 0.75)", "[0.75, 1.00)")
+
+
+def _per_bin(name: str) -> pd.DataFrame:
+    table = _read(name)
+    table = table[table["in_paper"] & table["dataset"].isin(_OURS)].copy()
+    table["dataset"] = table["dataset"].map(_OURS)
+    table = table.rename(columns={"maxattn_bin": "bin", "pred_class": "group"})
+    return table[["dataset", "encoder", "attention", "bin", "group", "q25", "median", "q75"]].reset_index(drop=True)
+
+
+def paper_permutation_quartiles() -> pd.DataFrame:
+    """Quartiles over test instances of each instance's median output TVD under 100 permutations.
+
+    Returns
+    -------
+    DataFrame with columns ``dataset`` (our names), ``encoder``, ``attention`` (``lstm``/``average``, ``tanh``),
+    ``bin`` (one of :data:`MAX_ATTENTION_BINS`), ``group`` (a predicted class index as a string, or ``all``),
+    ``q25``, ``median``, ``q75``.
+    """
+    return _per_bin("paper_permutation_quartiles.csv")
+
+
+def paper_adversarial_quartiles() -> pd.DataFrame:
+    """Quartiles of each instance's max JSD within ε = 0.05; the layout of :func:`paper_permutation_quartiles`."""
+    return _per_bin("paper_adversarial_quartiles.csv")
+
+
+def paper_adversarial_summary() -> pd.DataFrame:
+    """Approximate mean of the max JSD within ε = 0.05 per predicted class (``overall``: weighted by predicted-class
+    counts), from the authors' histograms (bin mid-points).
+
+    Returns
+    -------
+    DataFrame with columns ``dataset``, ``encoder``, ``attention``, ``group``, ``mean``.
+    """
+    table = _read("paper_adversarial_maxjsd_summary.csv")
+    table = table[table["in_paper"] & table["dataset"].isin(_OURS)].copy()
+    table["dataset"] = table["dataset"].map(_OURS)
+    table["group"] = table["pred_class"].where(~table["pred_class"].str.startswith("Overall"), "overall")
+    table = table.rename(columns={"mean_approx": "mean"})
+    return table[["dataset", "encoder", "attention", "group", "mean"]].reset_index(drop=True)

@@ -8,6 +8,8 @@ variable               meaning                                     default
 ``ATTNLIB_CACHE``      prepared datasets, archive listings, npm    ``~/.cache/attnlib``
 ``ATTNLIB_DOWNLOAD``   ``1``/``true``/``yes``/``on``: fetch data   off
 ``ATTNLIB_THREADS``    torch's intra-op threads (:mod:`.device`)   every available core
+``ATTNLIB_SOURCES``    test hook: a JSON file replacing dataset    the official addresses
+                       download addresses (:mod:`.data.download`)
 =====================  ==========================================  ==========================================
 
 The project root is the nearest folder at or above the working directory holding ``_config.yml`` and
@@ -19,7 +21,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["project_root", "data_dir", "runs_dir", "cache_dir", "download_enabled"]
+__all__ = ["project_root", "data_dir", "runs_dir", "cache_dir", "download_enabled", "sources_override"]
 
 
 def project_root(start: str | os.PathLike = ".") -> Path:
@@ -58,3 +60,9 @@ def download_enabled(flag: bool | None = None) -> bool:
     if flag is not None:
         return bool(flag)
     return os.environ.get("ATTNLIB_DOWNLOAD", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def sources_override() -> Path | None:
+    """``$ATTNLIB_SOURCES`` (a JSON file of download addresses replacing the official ones; for tests), else None."""
+    value = os.environ.get("ATTNLIB_SOURCES", "").strip()
+    return Path(value).expanduser() if value else None

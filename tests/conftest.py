@@ -1,8 +1,14 @@
 """Shared pytest fixtures."""
 from __future__ import annotations
 
+import contextlib
+import functools
+import hashlib
+import http.server
+import json
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -10,7 +16,7 @@ import pytest
 
 @pytest.fixture
 def attnlib_env(tmp_path, monkeypatch):
-    """Isolate attnlib's environment: a fresh cache dir, no ATTNLIB_DATA, downloads off.
+    """Isolate attnlib's environment: a fresh cache dir, no ATTNLIB_DATA, downloads off, the official sources.
 
     Returns the cache directory.
     """
@@ -18,6 +24,7 @@ def attnlib_env(tmp_path, monkeypatch):
     monkeypatch.setenv("ATTNLIB_CACHE", str(cache))
     monkeypatch.delenv("ATTNLIB_DATA", raising=False)
     monkeypatch.delenv("ATTNLIB_DOWNLOAD", raising=False)
+    monkeypatch.delenv("ATTNLIB_SOURCES", raising=False)
     return cache
 
 
@@ -68,6 +75,75 @@ def quick_setup(tmp_path_factory):
         pytest.skip("the quick preset needs the SST and bAbI data: set ATTNLIB_DATA")
     runs = Path(os.environ.get("ATTNLIB_TEST_RUNS") or tmp_path_factory.mktemp("quick-runs"))
     return data_dir, runs
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves a folder without logging each request."""
+
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def serving(folder: Path, handler=QuietHandler):
+    """A local HTTP server on 127.0.0.1 serving ``folder`` with ``handler``; yields its base URL."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture
+def server(tmp_path):
+    """A local HTTP server on 127.0.0.1 serving ``tmp_path / 'www'``; yields (base url, folder)."""
+    www = tmp_path / "www"
+    www.mkdir()
+    with serving(www) as url:
+        yield url, www
+
+
+def resource(url: str, path: Path, subdir: str, **changes) -> dict:
+    """An ``ATTNLIB_SOURCES`` entry for the file ``path`` served at ``url``, with its real size and SHA-256."""
+    data = path.read_bytes()
+    entry = {"url": url, "filename": path.name, "subdir": subdir, "sha256": hashlib.sha256(data).hexdigest(),
+             "size": len(data)}
+    return {**entry, **changes}
+
+
+#: The shared files the quick preset needs, as ``(subdir, file name)``: SST's trees and the bAbI archive.
+QUICK_FILES = (("sst", "train.txt"), ("sst", "dev.txt"), ("sst", "test.txt"),
+               ("babi", "tasks_1-20_v1-2_en_en-10k.tar.xz"))
+
+
+@pytest.fixture(scope="session")
+def quick_mirror(tmp_path_factory):
+    """A local HTTP server serving copies of the shared SST and bAbI files, up for the whole session.
+
+    Yields ``(base url, www folder, sources)``, ``sources`` mapping the families ``sst`` and ``babi`` to
+    ``ATTNLIB_SOURCES`` entries for those copies; skipped when the shared data is not available.
+    """
+    real = real_data_dir()
+    if real is None:
+        pytest.skip("the quick preset needs the SST and bAbI data: set ATTNLIB_DATA")
+    www = tmp_path_factory.mktemp("mirror")
+    for subdir, name in QUICK_FILES:
+        (www / subdir).mkdir(exist_ok=True)
+        shutil.copyfile(real / subdir / name, www / subdir / name)
+    with serving(www) as url:
+        sources: dict[str, list] = {}
+        for subdir, name in QUICK_FILES:
+            sources.setdefault(subdir, []).append(resource(f"{url}/{subdir}/{name}", www / subdir / name, subdir))
+        yield url, www, sources
+
+
+def write_sources(path: Path, sources: dict) -> Path:
+    """Write an ``ATTNLIB_SOURCES`` file; returns its path."""
+    path.write_text(json.dumps(sources, indent=1))
+    return path
 
 
 @pytest.fixture(scope="session")

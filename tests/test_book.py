@@ -2,10 +2,13 @@
 browser opening a chapter from file:// with the network cut off.
 
 The build runs once per session (module fixture) in a temporary copy of the book's sources, with the
-``quick`` preset on the real datasets; it is skipped when SST or bAbI are not in ``$ATTNLIB_DATA``.
+``quick`` preset, from an empty data folder: ``--download`` fetches copies of the shared SST and bAbI files from a
+local HTTP server (``ATTNLIB_SOURCES``), so the suite exercises download, training and build together. It is
+skipped when SST or bAbI are not in ``$ATTNLIB_DATA``.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -21,14 +24,15 @@ from attnlib.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Figures each chapter must show with the quick preset (SST and bAbI-1, BiLSTM and Average).
-MIN_FIGURES = {"intro": 0, "data_models": 1, "correlation": 4, "permutation": 1, "adversarial": 3,
+MIN_FIGURES = {"intro": 0, "data_models": 2, "correlation": 6, "permutation": 2, "adversarial": 4, "scorecard": 5,
                "explorer": 0, "discussion": 0, "guide": 0, "reproducibility": 1}
 
 
 def test_presets_cover_the_configurations_they_promise():
     assert set(PRESETS) == {"quick", "default", "paper"}
     paper = get_preset("paper").experiments({"sst", "imdb"})
-    assert len(paper) == 12 and all(e.analysis.limit is None and e.run.epochs is None for e in paper)
+    assert len(paper) == 6 * (5 + 3) and all(e.analysis.limit is None and e.run.epochs is None for e in paper)
+    assert {e.run.seed for e in paper if e.run.dataset == "sst"} == set(range(5))
     default = {(e.run.dataset, e.run.encoder, e.run.attention) for e in get_preset("default").experiments()}
     assert {("sst", "lstm", "tanh"), ("sst", "average", "tanh"), ("babi1", "lstm", "tanh")} <= default
     with pytest.raises(ConfigError, match="unknown preset 'fast'; choose one of quick, default, paper"):
@@ -46,19 +50,52 @@ def test_chapter_sources_have_parameters_and_no_outputs():
         assert all(not c.get("outputs") for c in code), f"{chapter} is committed with outputs"
 
 
+#: The repository the test build links to (as GitHub Actions would give it); see attnlib.book.sphinx_repository.
+TEST_REPOSITORY = ("https://github.com", "attnlib-tests/attnlib")
+
+
 @pytest.fixture(scope="module")
-def built(tmp_path_factory, quick_setup):
-    """The quick book, built from a copy of the sources; yields its root."""
-    data_dir, runs = quick_setup
+def downloaded(tmp_path_factory):
+    """The data folder of the book build: empty until ``--download`` fills it."""
+    return tmp_path_factory.mktemp("downloaded-data")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, quick_setup, quick_mirror, downloaded):
+    """The quick book, built from a copy of the sources and an empty data folder filled by ``--download`` from the
+    local mirror of the shared SST and bAbI files (the runs folder is the session's); yields its root."""
+    from conftest import write_sources
+
+    _, runs = quick_setup
+    _, _, mirror = quick_mirror
     root = tmp_path_factory.mktemp("book")
     for name in ("_config.yml", "_toc.yml"):
         shutil.copy(ROOT / name, root / name)
     shutil.copytree(ROOT / "book", root / "book", ignore=shutil.ignore_patterns("executed", "vendor"))
+    data_dir = downloaded
+    assert not any(data_dir.iterdir())
+    sources = write_sources(tmp_path_factory.mktemp("sources") / "sources.json", mirror)
+    env = {**os.environ, "ATTNLIB_SOURCES": str(sources),
+           "GITHUB_SERVER_URL": TEST_REPOSITORY[0], "GITHUB_REPOSITORY": TEST_REPOSITORY[1]}
+    env.pop("ATTNLIB_DOWNLOAD", None)
     result = subprocess.run([sys.executable, "-m", "attnlib.cli", "book", "--preset", "quick", "--root", str(root),
-                             "--data-dir", str(data_dir), "--runs-dir", str(runs)],
-                            capture_output=True, text=True, timeout=1800)
+                             "--data-dir", str(data_dir), "--runs-dir", str(runs), "--download"],
+                            capture_output=True, text=True, timeout=1800, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
+    assert "warning:" not in result.stderr, result.stderr[-3000:]
     return root
+
+
+def test_the_downloaded_data_gives_the_shared_data_runs(built, downloaded, quick_setup):
+    """The downloaded copies have the shared files' names and bytes, so the same fingerprints (and runs)."""
+    from attnlib.data import load_dataset
+
+    real, _ = quick_setup
+    assert sorted(p.relative_to(downloaded).as_posix() for p in downloaded.rglob("*") if p.is_file()) == [
+        "babi/tasks_1-20_v1-2_en_en-10k.tar.xz", "sst/dev.txt", "sst/test.txt", "sst/train.txt"]
+    for name in get_preset("quick").datasets:
+        copy = load_dataset(name, downloaded, progress=False)
+        assert copy.fingerprint == load_dataset(name, real, progress=False).fingerprint, name
 
 
 def test_build_writes_its_timeline(built):
@@ -69,7 +106,7 @@ def test_build_writes_its_timeline(built):
     timeline = read_timeline(built)
     assert tuple(timeline.columns) == TIMELINE_COLUMNS
     quick = get_preset("quick")
-    n_experiments = len(quick.datasets) * len(quick.configurations)
+    n_experiments = len(quick.experiments())
     assert timeline["kind"].tolist() == ["experiment"] * n_experiments + ["chapter"] * len(CHAPTERS) + ["html"]
     assert timeline.loc[timeline["kind"] == "chapter", "name"].tolist() == list(CHAPTERS)
     experiments = timeline[timeline["kind"] == "experiment"]
@@ -116,6 +153,53 @@ def test_every_chapter_page_exists_with_its_figures(built):
         for src in figures:
             assert (built / "_build" / "html" / "book" / "executed" / src).resolve().exists(), src
         assert "Traceback (most recent call last)" not in html, chapter
+
+
+class _Links(HTMLParser):
+    """Collects the ``href`` of every ``<a>`` with its class attribute."""
+
+    def __init__(self):
+        super().__init__()
+        self.links = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "a" and attrs.get("href"):
+            self.links.append((attrs["href"], attrs.get("class") or ""))
+
+
+def test_chapter_pages_offer_their_notebook_and_the_repository(built):
+    html_root = built / "_build" / "html"
+    for chapter in CHAPTERS:
+        page = html_root / "book" / "executed" / f"{chapter}.html"
+        parser = _Links()
+        parser.feed(page.read_text())
+        notebooks = [href for href, cls in parser.links if "download-source-button" in cls]
+        assert notebooks == [f"../../_sources/book/executed/{chapter}.ipynb"], (chapter, notebooks)
+        target = (page.parent / notebooks[0]).resolve()        # opens from file://, inside the build
+        assert target.is_relative_to(html_root.resolve()) and target.is_file()
+        assert json.loads(target.read_text())["metadata"]["attnlib"]["key"], "not the executed notebook"
+        repository = "/".join(TEST_REPOSITORY)
+        assert any(href == repository and "source-repository-button" in cls for href, cls in parser.links), chapter
+
+
+def test_repository_address_comes_from_github_actions_or_a_github_origin(tmp_path):
+    from attnlib.book.sphinx_repository import repository_url
+
+    actions = {"GITHUB_SERVER_URL": "https://github.example.org/", "GITHUB_REPOSITORY": "team/book"}
+    assert repository_url(tmp_path, actions) == "https://github.example.org/team/book"
+    assert repository_url(tmp_path, {}) is None                          # not a git checkout
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    assert repository_url(tmp_path, {}) is None                          # no origin
+    for remote, expected in (("https://user:token@github.com/me/attnlib.git", "https://github.com/me/attnlib"),
+                             ("git@github.com:me/attnlib.git", "https://github.com/me/attnlib"),
+                             ("ssh://git@github.com/me/attnlib", "https://github.com/me/attnlib"),
+                             ("https://gitlab.com/me/attnlib.git", None), ("/srv/git/attnlib.git", None)):
+        subprocess.run(["git", "-C", str(tmp_path), "remote", "remove", "origin"], capture_output=True)
+        subprocess.run(["git", "-C", str(tmp_path), "remote", "add", "origin", remote], check=True)
+        assert repository_url(tmp_path, {}) == expected, remote
 
 
 def test_pages_reference_no_external_host(built):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "attnlib"
-SCIENCE = ["data", "models", "explain", "plots", "reference", "fingerprint.py", "train.py", "train_bench.py", "runs.py", "analysis.py", "paths.py",
+SCIENCE = ["data", "models", "explain", "plots", "reference", "fingerprint.py", "train.py", "train_bench.py", "runs.py", "analysis.py", "seeds.py", "paths.py",
            "device.py", "errors.py", "io.py", "metrics.py", "paper.py", "testing.py", "__init__.py"]
 UPPER = ("book", "teach", "cli")
 BOOK_ONLY = ("papermill", "ipywidgets", "IPython", "nbformat", "myst_nb", "jupyter_book", "sphinx")

@@ -444,3 +444,19 @@ def test_docstring_examples_run():
         assert result.failed == 0, family
         attempted += result.attempted
     assert attempted > 20
+
+
+def test_violins_mark_the_papers_medians_per_bin_and_class():
+    from attnlib.testing import synthetic_instances
+
+    frame = synthetic_instances(n=200)
+    paper = pd.DataFrame({"bin": ["[0.00, 0.25)", "[0.75, 1.00)", "[0.25, 0.50)"], "group": ["0", "1", "7"],
+                          "median": [0.1, 0.2, 0.3]})
+    fig = plots.permutation_violin(frame, class_names=["neg", "pos"], paper_medians=paper)
+    crosses = [c for c in fig.axes[0].collections if c.get_label() == "paper's median"]
+    assert len(crosses) == 1 and sorted(crosses[0].get_offsets()[:, 0]) == [0.1, 0.2]   # class 7 is not predicted
+    plt.close(fig)
+    fig = plots.adversarial_violin(frame, epsilon=0.05, paper_medians=paper.assign(group="all"))
+    crosses = [c for c in fig.axes[0].collections if c.get_label() == "paper's median"]
+    assert sorted(crosses[0].get_offsets()[:, 1]) == [0.0, 2.0, 3.0]                     # centred on the bins
+    plt.close(fig)

@@ -17,7 +17,7 @@ from ..data import DATASET_NAMES
 from ..errors import ConfigError
 from ..runs import RunConfig
 
-__all__ = ["Experiment", "Preset", "PRESETS", "get_preset", "available_datasets"]
+__all__ = ["Experiment", "Preset", "PRESETS", "ABLATIONS", "get_preset", "available_datasets"]
 
 
 @dataclass(frozen=True)
@@ -82,8 +82,11 @@ class Preset:
                 for encoder, attention in self.configurations]
 
 
-def _read_presets() -> dict[str, Preset]:
-    table = tomllib.loads(resources.files(__package__).joinpath("presets.toml").read_text(encoding="utf-8"))
+def _read_table() -> dict:
+    return tomllib.loads(resources.files(__package__).joinpath("presets.toml").read_text(encoding="utf-8"))
+
+
+def _read_presets(table: dict) -> dict[str, Preset]:
     presets = {}
     for name, entry in table.items():
         datasets = DATASET_NAMES if entry.get("datasets", "all") == "all" else tuple(entry["datasets"])
@@ -93,13 +96,19 @@ def _read_presets() -> dict[str, Preset]:
         seeds = entry.get("seeds", {})
         if not all(isinstance(n, int) and n >= 1 for n in seeds.values()):
             raise ConfigError(f"preset {name!r}: every seeds entry must be a whole number >= 1; got {seeds}")
-        presets[name] = Preset(name, entry["description"], tuple(tuple(c) for c in entry["configurations"]), datasets,
+        presets[name] = Preset(name, entry.get("description") or entry["changes"],
+                               tuple(tuple(c) for c in entry["configurations"]), datasets,
                                entry.get("run", {}), entry.get("analysis", {}), seeds)
     return presets
 
 
-PRESETS: dict[str, Preset] = _read_presets()
+_TABLE = _read_table()
+PRESETS: dict[str, Preset] = _read_presets({k: v for k, v in _TABLE.items() if k != "ablation"})
 """The presets of ``presets.toml`` by name: ``quick``, ``default``, ``paper``."""
+
+ABLATIONS: dict[str, Preset] = _read_presets(_TABLE.get("ablation", {}))
+"""The ablations of ``presets.toml`` (``[ablation.NAME]``) by name, each a preset whose ``description`` says what it
+changes from the paper's settings."""
 
 
 def get_preset(name: str) -> Preset:

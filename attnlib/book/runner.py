@@ -1,7 +1,8 @@
 """The book runner: the preset's experiments, chapter execution with papermill, and the Jupyter Book build.
 
-``attnlib book --preset NAME`` (i) checks its prerequisites and fetches the offline JavaScript assets (npm,
-cached), (ii) trains and analyses every experiment of the preset (re-using finished runs and analyses),
+``attnlib book --preset NAME`` (i) with ``--download`` (or ``ATTNLIB_DOWNLOAD=1``) downloads the preset's missing
+dataset files, checks its prerequisites and fetches the offline JavaScript assets (npm, cached), (ii) trains and
+analyses every experiment of the preset (re-using finished runs and analyses),
 (iii) executes every chapter in ``book/`` with papermill into ``book/executed/`` (which the table of contents
 points to; a chapter is executed again only when its source, its parameters, the library's code or the runs it
 reads changed) and (iv) builds the HTML book with execution off, in strict mode, writing the build's timeline
@@ -29,8 +30,8 @@ from .timeline import Timeline, timeline_path
 LIBRARY_CODE = (".",)
 
 #: Chapters in reading order (``book/<name>.ipynb``).
-CHAPTERS = ("intro", "data_models", "correlation", "permutation", "adversarial", "explorer", "discussion", "guide",
-            "reproducibility")
+CHAPTERS = ("intro", "data_models", "correlation", "permutation", "adversarial", "scorecard", "explorer", "discussion",
+            "guide", "reproducibility")
 
 
 def run_experiment(experiment: Experiment, *, data_dir=None, runs_dir=None, device="auto", progress=True):
@@ -136,6 +137,20 @@ def _jupyter_book() -> str | None:
     return str(beside) if beside.exists() else shutil.which("jupyter-book")
 
 
+def fetch_preset_data(preset: str, data_dir=None, *, download: bool | None = None, progress: bool = True) -> list:
+    """When downloading is on (``download``, else ``$ATTNLIB_DOWNLOAD``), download every official dataset file that
+    the datasets of ``preset`` lack in ``data_dir`` (:func:`~attnlib.data.fetch_missing`); returns the files fetched.
+
+    Raises :class:`~attnlib.errors.DataError` (one line) when a dataset that lacks required files cannot be
+    downloaded; a dataset already usable in a reduced form only warns.
+    """
+    if not paths.download_enabled(download):
+        return []
+    from ..data import fetch_missing
+
+    return fetch_missing(get_preset(preset).datasets, data_dir, progress=progress)
+
+
 def check_prerequisites() -> None:
     """Fetch or check, before the first experiment, everything the build needs besides Python.
 
@@ -172,8 +187,11 @@ def build_html(root: Path) -> Path:
 
 
 def build_book(preset: str = "default", *, root: str | Path = ".", data_dir=None, runs_dir=None,
-               device: str = "auto", progress: bool = True) -> dict:
+               device: str = "auto", progress: bool = True, download: bool | None = None) -> dict:
     """Run the preset's experiments, execute every chapter and build the HTML book.
+
+    With ``download`` (default: ``$ATTNLIB_DOWNLOAD``), the preset's missing dataset files are downloaded first
+    (:func:`fetch_preset_data`), before anything is trained.
 
     Returns
     -------
@@ -184,6 +202,7 @@ def build_book(preset: str = "default", *, root: str | Path = ".", data_dir=None
     chosen = get_preset(preset)
     data_dir = str(paths.data_dir(data_dir, root).resolve())
     runs_dir = str(paths.runs_dir(runs_dir, root).resolve())
+    fetch_preset_data(preset, data_dir, download=download, progress=progress)
     experiments = chosen.experiments(available_datasets(data_dir))
     if not experiments:
         raise AttnlibError(f"no dataset of the {preset!r} preset is available in {data_dir}; "

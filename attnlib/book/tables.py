@@ -8,12 +8,15 @@ import pandas as pd
 
 from ..analysis import Analysis
 from ..metrics import headline_metric
-from ..paper import paper_table2, paper_test_performance
+from ..paper import (paper_adversarial_quartiles, paper_adversarial_summary, paper_permutation_quartiles, paper_table2,
+                     paper_test_performance)
 from ..runs import PAPER_SETTINGS, Run, settings_family
+from ..seeds import attention_jsd_between_seeds, seed_statistics, statistics_over_seeds
 from .presets import Experiment, available_datasets, get_preset
 from .runner import experiment_finished, run_experiment
 
 TAU_MEASURES = ("tau_attention_gradient", "tau_attention_loo")
+CONFIGURATION = ["dataset", "encoder", "attention"]
 
 
 @dataclass
@@ -74,13 +77,21 @@ def collect(preset: str, *, data_dir=None, runs_dir=None, device: str = "auto", 
             experiments.append(experiment)
     if limit is not None:
         experiments = [replace(e, analysis=replace(e.analysis, limit=limit)) for e in experiments]
-    results = []
+    chosen = []
     for experiment in experiments:
         is_focus = focus is not None and _identity(experiment) == (*focus, seed)
-        if not (whole_preset or is_focus or experiment_finished(experiment, data_dir=data_dir, runs_dir=runs_dir)):
-            if left_out is not None:
-                left_out.append(experiment)
-            continue
+        if whole_preset or is_focus or experiment_finished(experiment, data_dir=data_dir, runs_dir=runs_dir):
+            chosen.append(experiment)
+        elif left_out is not None:
+            left_out.append(experiment)
+    return collect_experiments(chosen, data_dir=data_dir, runs_dir=runs_dir, device=device, progress=progress)
+
+
+def collect_experiments(experiments: list[Experiment], *, data_dir=None, runs_dir=None, device: str = "auto",
+                        progress: bool = True) -> list[Result]:
+    """``experiments`` trained and analysed (finished runs and analyses are loaded, missing ones computed)."""
+    results = []
+    for experiment in experiments:
         run, analysis = run_experiment(experiment, data_dir=data_dir, runs_dir=runs_dir, device=device,
                                        progress=progress)
         results.append(Result(experiment, run, analysis))
@@ -258,3 +269,83 @@ def overview_table(results: list[Result], epsilon: float) -> pd.DataFrame:
                      "permutation TVD": instances.perm_median_tvd.mean(),
                      f"max JSD within {epsilon:g}": instances[column].mean()})
     return pd.DataFrame(rows)
+
+
+def seed_values(results: list[Result]) -> pd.DataFrame:
+    """Every :data:`~attnlib.seeds.SEED_STATISTICS` of every run (all seeds), long: ``dataset, encoder, attention,
+    seed, statistic, value``."""
+    rows = [{"dataset": r.dataset, "encoder": r.encoder, "attention": r.attention, "seed": r.seed,
+             **seed_statistics(r.run.metrics, r.analysis.summary)} for r in results]
+    wide = pd.DataFrame(rows)
+    if wide.empty:
+        return pd.DataFrame(columns=[*CONFIGURATION, "seed", "statistic", "value"])
+    return wide.melt(id_vars=[*CONFIGURATION, "seed"], var_name="statistic", value_name="value")
+
+
+def paper_statistics() -> pd.DataFrame:
+    """The paper's value of each seed statistic it publishes: ``dataset, encoder, attention, statistic, paper``
+    (test accuracy and macro-F1 of all six configurations; Table 2's overall mean τ and share significant for
+    tanh attention; the approximate overall mean max JSD within ε = 0.05 for tanh BiLSTM and Average)."""
+    frames = [paper_test_performance().melt(id_vars=CONFIGURATION, value_vars=["accuracy", "macro_f1"],
+                                            var_name="statistic", value_name="paper")]
+    table2 = paper_table2().query("group == 'overall'")
+    for stat, suffix in (("mean", ""), ("sig_frac", "_sig_frac")):
+        frames.append(table2.assign(attention="tanh", statistic=table2["measure"] + suffix)
+                      .rename(columns={stat: "paper"})[[*CONFIGURATION, "statistic", "paper"]])
+    adversarial = paper_adversarial_summary().query("group == 'overall'")
+    frames.append(adversarial.assign(statistic="adv_max_jsd@0.05").rename(columns={"mean": "paper"})
+                  [[*CONFIGURATION, "statistic", "paper"]])
+    return pd.concat(frames, ignore_index=True).dropna(subset=["paper"])
+
+
+def seed_table(results: list[Result], statistics=None) -> pd.DataFrame:
+    """Mean, standard deviation and range over seeds of each statistic of each configuration, with the paper's
+    value where it publishes one: ``dataset, encoder, attention, statistic, mean, std, min, max, n_seeds, paper``."""
+    values = seed_values(results)
+    if statistics is not None:
+        values = values[values["statistic"].isin(statistics)]
+    wide = values.pivot_table(index=[*CONFIGURATION, "seed"], columns="statistic", values="value",
+                              sort=False).reset_index()
+    table = statistics_over_seeds(wide, CONFIGURATION) if len(wide) else pd.DataFrame(
+        columns=[*CONFIGURATION, "statistic", "mean", "std", "min", "max", "n_seeds"])
+    return table.merge(paper_statistics(), on=[*CONFIGURATION, "statistic"], how="left")
+
+
+def seed_attention_table(results: list[Result], epsilon: float = 0.05) -> pd.DataFrame:
+    """Per configuration with two or more seeds and per analysed test instance: the mean JSD between the attention
+    of the first seed's model and of each other seed's (models that differ only in seed), beside the adversarial
+    max JSD within ``epsilon`` of the first seed's model.
+
+    Returns
+    -------
+    DataFrame with columns ``dataset, encoder, attention, index, seed_jsd, adversarial_jsd``.
+    """
+    frames = []
+    by_configuration: dict[tuple, list[Result]] = {}
+    for r in results:
+        by_configuration.setdefault((r.dataset, r.encoder, r.attention), []).append(r)
+    for configuration, runs in by_configuration.items():
+        if len(runs) < 2:
+            continue
+        first = min(runs, key=lambda r: r.seed)
+        pairs = attention_jsd_between_seeds({r.seed: (r.analysis.indices, r.analysis.results["attention"])
+                                             for r in runs})
+        pairs = pairs[pairs["seed_a"] == first.seed]
+        per_instance = pairs.groupby("index", sort=True)["jsd"].mean().rename("seed_jsd").reset_index()
+        adversarial = pd.DataFrame({"index": first.analysis.instances["index"],
+                                    "adversarial_jsd": first.analysis.instances[f"adv_max_jsd@{epsilon:g}"]})
+        frame = per_instance.merge(adversarial, on="index", how="inner")
+        frames.append(frame.assign(**dict(zip(CONFIGURATION, configuration))))
+    columns = [*CONFIGURATION, "index", "seed_jsd", "adversarial_jsd"]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+
+def paper_bin_medians(result: Result, kind: str) -> pd.DataFrame | None:
+    """The paper's per-bin medians for ``result``'s dataset and configuration (``bin, group, median``), or None.
+
+    ``kind`` is ``permutation`` (median output TVD) or ``adversarial`` (max JSD within ε = 0.05).
+    """
+    table = {"permutation": paper_permutation_quartiles, "adversarial": paper_adversarial_quartiles}[kind]()
+    chosen = table[(table["dataset"] == result.dataset) & (table["encoder"] == result.encoder)
+                   & (table["attention"] == result.attention)]
+    return chosen[["bin", "group", "median"]] if len(chosen) else None

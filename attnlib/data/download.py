@@ -11,11 +11,21 @@ from scikit-learn's ``_twenty_newsgroups.py``, bAbI, SNLI and AG News from the H
 ``datasets`` ``dataset_infos.json`` files, and the SST trees archive from a public pin list; the AG
 News ``test.csv`` value also equals the copy in ``shared/data``. CNN has no published checksum (only
 its size is checked). ADR and MIMIC-III are not publicly downloadable.
+
+Test hook: ``ATTNLIB_SOURCES=<file.json>`` replaces the official addresses of the families it names (in this
+process and in every ``attnlib`` command it starts), so the tests can serve copies of the files from a local
+HTTP server. The file maps a family to a list of resources::
+
+    {"sst": [{"url": "http://127.0.0.1:8000/train.txt", "filename": "train.txt", "subdir": "sst",
+              "sha256": "e2f3...", "size": 2160058}, ...]}
+
+:func:`sources` is what the rest of the library reads; :data:`SOURCES` keeps the official values.
 """
 from __future__ import annotations
 
 import hashlib
 import http.client
+import json
 import os
 import socket
 import tempfile
@@ -27,7 +37,8 @@ from pathlib import Path
 from .. import paths
 from ..errors import DataError
 
-__all__ = ["Resource", "SOURCES", "HOW_TO_GET", "download_enabled", "fetch", "fetch_url"]
+__all__ = ["Resource", "SOURCES", "HOW_TO_GET", "DownloadWarning", "sources", "download_enabled", "fetch",
+           "fetch_url"]
 
 
 @dataclass(frozen=True)
@@ -136,6 +147,41 @@ HOW_TO_GET: dict[str, str] = {
 download_enabled = paths.download_enabled
 
 
+class DownloadWarning(UserWarning):
+    """A download failed but the data already there can still be used (the command line prints it on one line)."""
+
+
+def sources(family: str) -> tuple[Resource, ...]:
+    """The downloads of dataset ``family``: :data:`SOURCES`, or the ``ATTNLIB_SOURCES`` file's entry (test hook).
+
+    Returns an empty tuple for a family that cannot be downloaded.
+    """
+    override = _override()
+    if family in override:
+        return override[family]
+    return SOURCES.get(family, ())
+
+
+def _override() -> dict[str, tuple[Resource, ...]]:
+    path = paths.sources_override()
+    if path is None:
+        return {}
+    fields = ("url", "filename", "subdir", "sha256", "size")
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+        return {
+            family: tuple(Resource(**{k: item.get(k) for k in fields if k in item}) for item in items)
+            for family, items in entries.items()
+        }
+    except OSError as exc:
+        raise DataError(f"cannot read ATTNLIB_SOURCES={path} ({exc.strerror}); unset it or fix the path") from None
+    except (ValueError, TypeError, AttributeError):
+        raise DataError(
+            f"ATTNLIB_SOURCES={path} is not a JSON object mapping each dataset family to a list of "
+            '{"url", "filename", "subdir", "sha256", "size"} objects; unset it or fix the file'
+        ) from None
+
+
 def fetch(resource: Resource, data_dir: str | os.PathLike, *, progress: bool = True, timeout: float = 60.0) -> Path:
     """Download ``resource`` into ``<data_dir>/<subdir>/<filename>`` and verify it.
 
@@ -175,11 +221,13 @@ def fetch_url(
     from tqdm.auto import tqdm
 
     dest = Path(dest)
+    new_folder = not dest.parent.exists()
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
     except OSError as exc:
-        raise DataError(f"cannot create {dest.parent} ({exc.strerror}); choose a writable --data-dir") from None
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+        raise DataError(f"cannot download {url} into {dest.parent} ({exc.strerror}); choose a writable --data-dir, "
+                        f"or download it by hand and save it as {dest}") from None
     tmp = Path(tmp_name)
     digest = hashlib.sha256()
     n_bytes = 0
@@ -188,8 +236,9 @@ def fetch_url(
             request = urllib.request.Request(url, headers={"User-Agent": "attnlib (dataset download)"})
             try:
                 with urllib.request.urlopen(request, timeout=timeout) as response:
-                    total = response.headers.get("Content-Length")
-                    total = int(total) if total and total.isdigit() else size
+                    announced = response.headers.get("Content-Length")
+                    announced = int(announced) if announced and announced.isdigit() else None
+                    total = announced if announced is not None else size
                     with tqdm(
                         total=total, unit="B", unit_scale=True, unit_divisor=1024, desc=dest.name,
                         disable=not progress, leave=False,
@@ -202,20 +251,23 @@ def fetch_url(
                             digest.update(chunk)
                             n_bytes += len(chunk)
                             bar.update(len(chunk))
+                # http.client ends a body early without an error when the server closes the connection
+                if announced is not None and n_bytes < announced:
+                    raise http.client.IncompleteRead(b"", announced - n_bytes)
             except (urllib.error.URLError, http.client.HTTPException, socket.timeout, ConnectionError, OSError) as exc:
-                reason = getattr(exc, "reason", None) or exc
                 raise DataError(
-                    f"could not download {url} ({reason}); download it by hand and save it as {dest}"
+                    f"could not download {url} ({_reason(exc, n_bytes)}); try again later, or download it by hand "
+                    f"and save it as {dest}"
                 ) from None
         if size is not None and n_bytes != size:
             raise DataError(
-                f"download of {url} has {n_bytes} bytes, expected {size}; it was deleted — try again later "
-                f"or download it by hand into {dest.parent}"
+                f"download of {url} has {n_bytes} bytes, expected {size}; it was deleted — try again later, or "
+                f"download it by hand and save it as {dest}"
             )
         if sha256 is not None and digest.hexdigest() != sha256.lower():
             raise DataError(
                 f"download of {url} has sha256 {digest.hexdigest()}, expected {sha256}; it was deleted — "
-                f"try again later or download it by hand into {dest.parent}"
+                f"try again later, or download it by hand and save it as {dest}"
             )
         os.replace(tmp, dest)
         return dest
@@ -225,6 +277,22 @@ def fetch_url(
                 tmp.unlink()
             except OSError:
                 pass
+        if new_folder and not dest.exists():
+            try:
+                dest.parent.rmdir()          # the folder made for a download that failed, if it is still empty
+            except OSError:
+                pass
+
+
+def _reason(exc: BaseException, n_bytes: int) -> str:
+    """One line on why a connection failed."""
+    if isinstance(exc, urllib.error.HTTPError):
+        return f"HTTP {exc.code} {exc.reason}"
+    if isinstance(exc, http.client.IncompleteRead):
+        return (f"the connection closed after {n_bytes + len(exc.partial)} bytes, {exc.expected} bytes short; "
+                "the part received was deleted")
+    reason = getattr(exc, "reason", None) or exc
+    return " ".join(str(reason).split()) or type(exc).__name__
 
 
 def _sha256(path: Path) -> str:

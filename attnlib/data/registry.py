@@ -3,7 +3,8 @@
 ``load_dataset(name)`` finds the dataset's files in the data directory (plain or inside archives),
 optionally downloads what is missing, and returns a prepared
 :class:`~attnlib.data.base.TextDataset`, from the cache when the same files were prepared before
-with the same preprocessing version.
+with the same preprocessing version. :func:`fetch_missing` downloads, in one go before any training, what a
+list of datasets lacks.
 """
 from __future__ import annotations
 
@@ -19,10 +20,10 @@ from ..errors import ConfigError, DataError
 from . import adr, agnews, babi, cnn, imdb, mimic, newsgroups, snli, sst
 from .base import TextDataset
 from .cache import default_cache_dir, fingerprint, load_pickle, save_pickle
-from .download import HOW_TO_GET, SOURCES, fetch
+from .download import HOW_TO_GET, DownloadWarning, fetch, sources
 from .locate import DataDir, FileSpec, resolve_data_dir
 
-__all__ = ["DATASET_NAMES", "load_dataset", "dataset_status", "dataset_info", "is_classification"]
+__all__ = ["DATASET_NAMES", "load_dataset", "fetch_missing", "dataset_status", "dataset_info", "is_classification"]
 
 
 @dataclass(frozen=True)
@@ -95,8 +96,8 @@ def _resolve(spec: _Spec, data: DataDir, *, check_first: bool = False) -> tuple[
 
 
 def _where_to_get(spec: _Spec, root: Path) -> str:
-    if spec.family in SOURCES:
-        res = SOURCES[spec.family]
+    res = sources(spec.family)
+    if res:
         urls = " and ".join(r.url for r in res)
         return f"download {urls} into {root / res[0].subdir}"
     return f"{HOW_TO_GET[spec.family]}, and put it in {root}"
@@ -104,7 +105,7 @@ def _where_to_get(spec: _Spec, root: Path) -> str:
 
 def _missing_error(spec: _Spec, fs: FileSpec, root: Path, download: bool) -> DataError:
     alts = f" (or {', '.join(fs.patterns[1:])})" if len(fs.patterns) > 1 else ""
-    hint = "" if download or spec.family not in SOURCES else (
+    hint = "" if download or not sources(spec.family) else (
         "; or let attnlib download it (--download, ATTNLIB_DOWNLOAD=1, or download=True)"
     )
     return DataError(
@@ -113,29 +114,109 @@ def _missing_error(spec: _Spec, fs: FileSpec, root: Path, download: bool) -> Dat
     )
 
 
-def _try_download(spec: _Spec, root: Path, missing: list[FileSpec], progress: bool) -> None:
-    """Fetch the family's official files that are not in the data directory yet."""
-    for res in SOURCES.get(spec.family, ()):
+def _needs_download(spec: _Spec, data: DataDir) -> tuple[list[FileSpec], list[FileSpec]]:
+    """The required specs that found nothing and the specs whose preferred (full, official) form is missing."""
+    _, missing, not_preferred = _resolve(spec, data, check_first=True)
+    return missing, not_preferred
+
+
+def _reduced_warning(specs: list[_Spec], data: DataDir, error: DataError) -> str:
+    """One line: the download that failed, and which datasets go on with the reduced data found instead."""
+    uses = []
+    for spec in specs:
+        _, not_preferred = _needs_download(spec, data)
+        if not_preferred:
+            uses.append(f"{spec.name!r} (without {not_preferred[0].patterns[0]})")
+    if not uses:
+        return f"{error}; continuing with the data in {data.root}"
+    return (f"{error}; meanwhile the reduced data in {data.root} is used for {', '.join(uses)}, as the dataset "
+            "notes say")
+
+
+def _download_family(family: str, specs: list[_Spec], data: DataDir, *, progress: bool, strict: bool) -> list[Path]:
+    """Fetch every official file of ``family`` that is not in the data directory yet.
+
+    A failed download raises :class:`DataError` (``strict``) when one of ``specs`` still lacks a required file,
+    and otherwise warns (:class:`DownloadWarning`, one line) that the reduced data found instead is used.
+    """
+    root, fetched, failures = data.root, [], []
+    for res in sources(family):
         if (root / res.subdir / res.filename).exists():
             continue
         try:
-            fetch(res, root, progress=progress)
+            fetched.append(fetch(res, root, progress=progress))
         except DataError as exc:
-            if missing:
-                raise DataError(
-                    f"dataset {spec.name!r} needs {missing[0].patterns[0]}, which is not in {root}, and {exc}"
-                ) from None
-            warnings.warn(f"optional download for {spec.name!r} failed: {exc}", stacklevel=3)
+            failures.append(exc)
+    if fetched or failures:
+        data.rescan()
+    if not failures:
+        return fetched
+    lacking = [(spec, missing[0]) for spec in specs for missing in [_needs_download(spec, data)[0]] if missing]
+    for error in failures:
+        if lacking:
+            spec, fs = lacking[0]
+            message = f"dataset {spec.name!r} needs {fs.patterns[0]}, which is not in {root}, and {error}"
+            if strict:
+                raise DataError(message)
+            warnings.warn(message, DownloadWarning, stacklevel=3)
+        else:
+            warnings.warn(_reduced_warning(specs, data, error), DownloadWarning, stacklevel=3)
+    return fetched
+
+
+def fetch_missing(
+    names, data_dir: str | os.PathLike | None = None, *, progress: bool = True, strict: bool = True,
+) -> list[Path]:
+    """Download every official file that the datasets ``names`` lack in ``data_dir``, before any training.
+
+    For each dataset whose family can be downloaded (:func:`~attnlib.data.download.sources`) and whose files
+    are missing, or present only in a reduced form (a file found by a fallback pattern instead of the
+    official one, such as SNLI's 1 % train sample or AG News without ``train.csv``), every official file of
+    its family that is not in ``data_dir`` yet is downloaded and verified (:func:`~attnlib.data.download.fetch`,
+    with a progress bar per file). Datasets that cannot be downloaded (ADR, MIMIC-III) are skipped.
+
+    Parameters
+    ----------
+    names : iterable of str
+        Dataset names (:data:`DATASET_NAMES`).
+    data_dir : str or path-like, optional
+        As for :func:`load_dataset`; created if missing.
+    progress : bool, default True
+        Show a progress bar per downloaded file.
+    strict : bool, default True
+        Raise when a dataset that lacks required files could not be downloaded; False only warns.
+
+    Returns
+    -------
+    list of Path
+        The files downloaded.
+
+    Raises
+    ------
+    DataError
+        One line naming the file, its address and what to do, when a dataset that lacks a required file
+        could not be downloaded (``strict``). Nothing partial is left in ``data_dir``. A failed download of a
+        dataset that is usable in a reduced form only warns (:class:`~attnlib.data.download.DownloadWarning`).
+    """
+    specs = [_spec(name) for name in dict.fromkeys(names)]
+    root = resolve_data_dir(data_dir, create=True)
+    data = DataDir(root, cache_dir=default_cache_dir())
+    families: dict[str, list[_Spec]] = {}
+    for spec in specs:
+        if sources(spec.family) and _needs_download(spec, data)[1]:
+            families.setdefault(spec.family, []).append(spec)
+    fetched = []
+    for family, wanting in families.items():
+        fetched += _download_family(family, wanting, data, progress=progress, strict=strict)
+    return fetched
 
 
 def _locate(spec: _Spec, data_dir, *, download: bool, progress: bool, cache_dir: Path) -> tuple[DataDir, dict]:
     root = resolve_data_dir(data_dir, create=download)
     data = DataDir(root, cache_dir=cache_dir)
-    files, missing, not_preferred = _resolve(spec, data, check_first=download)
-    if download and not_preferred and spec.family in SOURCES:
-        _try_download(spec, root, missing, progress)
-        data.rescan()
-        files, missing, _ = _resolve(spec, data)
+    if download and sources(spec.family) and _needs_download(spec, data)[1]:
+        _download_family(spec.family, [spec], data, progress=progress, strict=True)
+    files, missing, _ = _resolve(spec, data)
     if missing:
         raise _missing_error(spec, missing[0], root, download)
     return data, files
@@ -252,7 +333,7 @@ def dataset_info(name: str) -> dict[str, Any]:
         "task": spec.task,
         "files": {fs.role: list(fs.patterns) for fs in spec.files},
         "optional": [fs.role for fs in spec.files if fs.optional],
-        "urls": [r.url for r in SOURCES.get(spec.family, ())],
+        "urls": [r.url for r in sources(spec.family)],
         "how_to_get": HOW_TO_GET.get(spec.family),
         "paper_vectors": spec.paper_vectors,
     }

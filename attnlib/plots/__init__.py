@@ -20,12 +20,14 @@ authors' plots for CNN and bAbI.
 
 The figures come in families, a module each: :mod:`.tau` (Kendall τ), :mod:`.perturbation` (permutation and
 adversarial attention), :mod:`.heatmaps` (one instance's tokens), :mod:`.grids` (comparisons, panels, the
-build timeline) and :mod:`.style` (the shared look). Synthetic input for examples and tests is
+build timeline), :mod:`.seeds` (spread over seeds, seed-to-seed attention divergence) and :mod:`.style` (the
+shared look). Synthetic input for examples and tests is
 :func:`attnlib.testing.synthetic_instances`.
 """
 from .grids import comparison_bars, panel_grid, timeline_bars
 from .heatmaps import example_heatmap, scale_row
 from .perturbation import adversarial_histogram, adversarial_violin, permutation_violin
+from .seeds import seed_spread, seed_vs_adversary
 from .style import (ADVERSARIAL_JSD_RANGE, HEATMAP_CMAP, INSTANCE_COLUMNS, MAX_ATTENTION_BINS, PALETTE, STYLE, TAU_PAIRS,
                     style)
 from .tau import tau_densities, tau_histogram
@@ -33,5 +35,6 @@ from .tau import tau_densities, tau_histogram
 __all__ = [
     "ADVERSARIAL_JSD_RANGE", "HEATMAP_CMAP", "INSTANCE_COLUMNS", "MAX_ATTENTION_BINS", "PALETTE", "STYLE", "TAU_PAIRS",
     "adversarial_histogram", "adversarial_violin", "comparison_bars", "example_heatmap", "panel_grid",
-    "permutation_violin", "scale_row", "style", "tau_densities", "tau_histogram", "timeline_bars",
+    "permutation_violin", "scale_row", "seed_spread", "seed_vs_adversary", "style", "tau_densities", "tau_histogram",
+    "timeline_bars",
 ]

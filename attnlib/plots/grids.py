@@ -112,8 +112,9 @@ def panel_grid(panels, draw, ncols: int = 2, panel_size=(5.2, 3.4), **kwargs) ->
 
     Parameters
     ----------
-    panels : sequence of (title, instances, class_names)
-        One entry per panel; ``instances`` is the per-instance frame, ``class_names`` may be None.
+    panels : sequence of (title, instances, class_names) or (title, instances, class_names, extra)
+        One entry per panel; ``instances`` is the per-instance frame, ``class_names`` may be None, ``extra`` a
+        dict of keyword arguments for this panel only (e.g. the paper's medians of this experiment).
     draw : callable
         One of this module's functions taking ``instances`` and ``ax`` (and ``class_names`` if it has it).
     ncols : int
@@ -145,9 +146,9 @@ def panel_grid(panels, draw, ncols: int = 2, panel_size=(5.2, 3.4), **kwargs) ->
     with style():
         fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size[0] * ncols, panel_size[1] * nrows),
                                  squeeze=False)
-        for ax, (title, instances, class_names) in zip(axes.flat, panels):
+        for ax, (title, instances, class_names, *own) in zip(axes.flat, panels):
             extra = {"class_names": class_names} if takes_classes else {}
-            draw(instances, ax=ax, **extra, **kwargs)
+            draw(instances, ax=ax, **extra, **(own[0] if own else {}), **kwargs)
             ax.set_title(title)
         for ax in list(axes.flat)[len(panels):]:
             ax.set_visible(False)

@@ -34,8 +34,9 @@ def _adversarial_column(instances: pd.DataFrame, epsilon, caller: str) -> str:
     )
 
 
-def _binned_violin(ax, instances, x_column, x_range, xlabel, class_names, caller) -> None:
-    """Horizontal violins of ``x_column`` per max-attention bin (y) and predicted class (hue)."""
+def _binned_violin(ax, instances, x_column, x_range, xlabel, class_names, caller, paper_medians=None) -> None:
+    """Horizontal violins of ``x_column`` per max-attention bin (y) and predicted class (hue); the paper's median
+    of each (bin, class) as a black cross when ``paper_medians`` (``bin, group, median``) is given."""
     groups, per_class = _class_groups(instances, class_names, caller)
     max_attention = _numeric(instances["max_attention"])
     x = _numeric(instances[x_column])
@@ -66,6 +67,8 @@ def _binned_violin(ax, instances, x_column, x_range, xlabel, class_names, caller
                 y = order.index(bin_label) - 0.4 + (hue_order.index(name) + 0.5) * width
                 ax.plot(group["x"], np.full(len(group), y), marker="|", markersize=10, linestyle="none",
                         color=palette[name], markeredgewidth=2)
+    if paper_medians is not None and len(paper_medians):
+        _paper_crosses(ax, paper_medians, order, hue_order, class_names, caller)
     counts = data["bin"].value_counts().reindex(order, fill_value=0)
     ax.set_yticks(range(len(order)))
     ax.set_yticklabels([f"{label}\n(n={counts[label]})" for label in order])
@@ -83,12 +86,35 @@ def _binned_violin(ax, instances, x_column, x_range, xlabel, class_names, caller
 
 
 
+def _paper_crosses(ax, paper_medians: pd.DataFrame, order, hue_order, class_names, caller) -> None:
+    """A black cross at the paper's median of each (bin, predicted class); ``group`` ``all`` is drawn centred."""
+    _check_frame(paper_medians, ["bin", "group", "median"], caller)
+    width = 0.8 / max(1, len(hue_order))
+    xs, ys = [], []
+    for bin_label, group, median in paper_medians[["bin", "group", "median"]].itertuples(index=False):
+        lower = float(str(bin_label).strip("[(").split(",")[0])      # "[0.25, 0.50)" or "[0.25, 0.5)"
+        bin_label = _BIN_LABELS[min(3, int(round(lower * 4)))]
+        if str(group) == "all":
+            offset = 0.0
+        else:
+            name = class_names[int(group)] if class_names is not None and str(group).isdigit() \
+                and int(group) < len(class_names) else str(group)
+            if name not in hue_order:
+                continue
+            offset = -0.4 + (hue_order.index(name) + 0.5) * width
+        xs.append(median)
+        ys.append(order.index(bin_label) + offset)
+    if xs:
+        ax.scatter(xs, ys, marker="x", s=45, color="black", zorder=5, label="paper's median")
+
+
 # --------------------------------------------------------------------------------------------------------
 # Permutation (PROTOCOL.md §6)
 
 
 @_styled
-def permutation_violin(instances: pd.DataFrame, class_names=None, ax: Axes | None = None) -> Figure:
+def permutation_violin(instances: pd.DataFrame, class_names=None, ax: Axes | None = None,
+                       paper_medians: pd.DataFrame | None = None) -> Figure:
     """Median output change under attention permutation vs the largest attention weight (Figure 3).
 
     Horizontal violins (seaborn, ``inner='quartile'``, ``cut=0.02``, every violin scaled to the same
@@ -106,6 +132,9 @@ def permutation_violin(instances: pd.DataFrame, class_names=None, ax: Axes | Non
         Names of the classes, indexed by the values of ``prediction``, for the legend.
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new figure is created when None.
+    paper_medians : pandas.DataFrame, optional
+        The paper's medians to mark with black crosses: ``bin`` (a label of :data:`MAX_ATTENTION_BINS`),
+        ``group`` (a predicted class index, or ``all``), ``median``.
 
     Returns
     -------
@@ -124,7 +153,7 @@ def permutation_violin(instances: pd.DataFrame, class_names=None, ax: Axes | Non
     _class_groups(instances, class_names, caller)  # validate before creating a figure
     fig, ax = _axes(ax)
     _binned_violin(ax, instances, "perm_median_tvd", (0.0, 1.0),
-                   "median output TVD under permutation", class_names, caller)
+                   "median output TVD under permutation", class_names, caller, paper_medians)
     return fig
 
 
@@ -188,7 +217,7 @@ def adversarial_histogram(instances: pd.DataFrame, epsilon: float = 0.01, class_
 
 @_styled
 def adversarial_violin(instances: pd.DataFrame, epsilon: float = 0.01, class_names=None,
-                       ax: Axes | None = None) -> Figure:
+                       ax: Axes | None = None, paper_medians: pd.DataFrame | None = None) -> Figure:
     """Max JSD of an adversarial attention within ε vs the largest attention weight (``eMaxJDS_Scatter``).
 
     The same layout as :func:`permutation_violin` (despite the authors' file name, a violin plot): x is
@@ -205,6 +234,8 @@ def adversarial_violin(instances: pd.DataFrame, epsilon: float = 0.01, class_nam
         Names of the classes, indexed by the values of ``prediction``, for the legend.
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new figure is created when None.
+    paper_medians : pandas.DataFrame, optional
+        As for :func:`permutation_violin` (the paper's medians are at ε = 0.05).
 
     Returns
     -------
@@ -224,5 +255,5 @@ def adversarial_violin(instances: pd.DataFrame, epsilon: float = 0.01, class_nam
     _class_groups(instances, class_names, caller)  # validate before creating a figure
     fig, ax = _axes(ax)
     _binned_violin(ax, instances, column, ADVERSARIAL_JSD_RANGE,
-                   f"max JSD of attention within ε = {float(epsilon):g}", class_names, caller)
+                   f"max JSD of attention within ε = {float(epsilon):g}", class_names, caller, paper_medians)
     return fig

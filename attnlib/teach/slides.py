@@ -99,6 +99,10 @@ def deck_facts(results, preset: str) -> dict:
         value = mean_over(tau.dropna(subset=["paper_mean"]), encoder, "paper_mean")
         return "n/a" if np.isnan(value) else f"{value:.2f}"
 
+    performance = tables.performance_table(results).dropna(subset=["difference"])
+    tau_tanh = tau[tau.attention == "tanh"].pivot_table(index="dataset", columns="encoder", values="ours_mean")
+    tau_both = (tau_tanh[["average", "lstm"]].dropna() if {"average", "lstm"} <= set(tau_tanh.columns)
+                else pd.DataFrame(columns=["average", "lstm"]))
     perm = tables.summary_table(results, "perm_median_tvd")
     jsd = tables.summary_table(results, "adv_max_jsd@0.01")
     lstm = instances[(instances.encoder == "lstm") & (instances.attention == "tanh")]
@@ -115,6 +119,8 @@ def deck_facts(results, preset: str) -> dict:
         "perm_lstm_qa": mean_over(perm[~perm.dataset.map(is_classification)], "lstm", "mean"), "jsd_lstm": mean_over(jsd, "lstm", "mean"),
         "jsd_average": mean_over(jsd, "average", "mean"),
         "share_far": float((lstm["adv_max_jsd@0.01"] > 0.5).mean()) if len(lstm) else float("nan"),
+        "perf_close": int((performance["difference"].abs() <= 0.03).sum()), "perf_compared": len(performance),
+        "tau_average_above": int((tau_both["average"] > tau_both["lstm"]).sum()), "tau_both": len(tau_both),
         "toy_attention": " ".join(f"{v:.2f}" for v in toy_attention),
         "toy_gradient": " ".join(f"{v:.2f}" for v in toy_gradient),
         "toy_c": sum(s > 0 for s in signs), "toy_d": sum(s < 0 for s in signs),
@@ -212,16 +218,20 @@ def render_deck(results, preset: str, lang: str = "en") -> str:
 
 
 def build_deck(preset: str = "default", lang: str = "en", out: str | Path | None = None, *, data_dir=None,
-               runs_dir=None, device: str = "auto", progress: bool = True) -> Path:
+               runs_dir=None, device: str = "auto", progress: bool = True, download: bool | None = None) -> Path:
     """Write the deck of ``preset`` (training and analysing what is missing); returns its path.
 
-    ``out`` defaults to ``_build/slides/attnlib-<preset>-<lang>.html``.
+    ``out`` defaults to ``_build/slides/attnlib-<preset>-<lang>.html``. With ``download`` (default:
+    ``$ATTNLIB_DOWNLOAD``) the preset's missing dataset files are downloaded first, as by the book.
     """
     from ..book import tables
+    from ..book.runner import fetch_preset_data
 
     if lang not in LANGUAGES:
         raise ConfigError(f"unknown language {lang!r}; choose one of {', '.join(LANGUAGES)}")
-    results = tables.collect(preset, data_dir=data_dir, runs_dir=runs_dir, device=device, progress=progress)
+    fetch_preset_data(preset, data_dir, download=download, progress=progress)
+    results = tables.one_seed(tables.collect(preset, data_dir=data_dir, runs_dir=runs_dir, device=device,
+                                             progress=progress))
     if not results:
         raise ConfigError(f"no dataset of the {preset!r} preset is available; run `attnlib datasets`")
     out = Path(out or Path("_build") / "slides" / f"attnlib-{preset}-{lang}.html")

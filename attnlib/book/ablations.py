@@ -1,0 +1,114 @@
+"""Ablations that explain gaps to the paper: what moves a number when one thing changes.
+
+* Training ablations (:data:`~attnlib.book.presets.ABLATIONS`, from ``presets.toml``): frozen word vectors, random
+  vectors, the last epoch instead of the best dev epoch. Each is a preset of its own, trained and analysed like
+  any other; :func:`gap_explanations` says, for every scorecard number out of tolerance, which ablation moved it
+  most and by how much.
+* The adversary's strength (:func:`adversary_strength`): the max JSD within ε as a function of the number of
+  iterations and of adversaries (restarts) on a fixed sample of test instances of a trained run, so a reader
+  sees whether a difference from the paper comes from the model or from the search.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pandas as pd
+
+from ..analysis import sample_indices
+from ..explain import adversarial_over_split, max_jsd_within
+from ..fingerprint import ANALYSIS_CODE, code_fingerprint
+from ..io import read_json, write_json
+from .presets import ABLATIONS
+from .scorecard import our_numbers
+from .tables import Result, collect_experiments
+
+__all__ = ["ablation_results", "gap_explanations", "adversary_strength", "HIGH_ATTENTION"]
+
+#: Instances whose largest attention weight is at least this are the "high max-attention" bin of the paper's plots.
+HIGH_ATTENTION = 0.75
+
+
+def ablation_results(name: str, available: set[str], *, data_dir=None, runs_dir=None, device: str = "auto",
+                     progress: bool = True) -> list[Result]:
+    """Every experiment of ablation ``name`` on the ``available`` datasets, trained and analysed (cached)."""
+    return collect_experiments(ABLATIONS[name].experiments(available), data_dir=data_dir, runs_dir=runs_dir,
+                               device=device, progress=progress)
+
+
+def gap_explanations(card: pd.DataFrame, ablations: dict[str, list[Result]]) -> pd.DataFrame:
+    """For every row of the scorecard ``card`` out of tolerance, what each ablation did to that number.
+
+    Parameters
+    ----------
+    card : DataFrame
+        :func:`~attnlib.book.scorecard.scorecard` of the baseline runs (the paper's settings).
+    ablations : dict of name to list of Result
+        Each ablation's results (every seed).
+
+    Returns
+    -------
+    DataFrame with one row per out-of-tolerance number that an ablation covers: the scorecard's keys, ``ours``,
+    ``paper``, then per ablation ``<name>`` (its seed mean), and ``closest`` (the ablation whose value is nearest
+    the paper's), ``moved`` (its value minus ours), ``now_within`` (whether it is within the tolerance). Rows no
+    ablation covers are left out.
+    """
+    keys = ["kind", "dataset", "encoder", "attention", "quantity", "group"]
+    gaps = card[~card["within_tolerance"]][[*keys, "ours", "paper", "tolerance"]].copy()
+    for name, results in ablations.items():
+        if not results:
+            continue
+        numbers = pd.concat([our_numbers(r) for r in results], ignore_index=True).dropna(subset=["value"])
+        means = numbers.groupby(keys, sort=False)["value"].mean().rename(name).reset_index()
+        gaps = gaps.merge(means, on=keys, how="left")
+    names = [n for n in ablations if n in gaps.columns]
+    gaps = gaps.dropna(subset=names, how="all").reset_index(drop=True)
+    if gaps.empty or not names:
+        return gaps.assign(closest=pd.Series(dtype=object), moved=pd.Series(dtype=float),
+                           now_within=pd.Series(dtype=bool))
+    distance = pd.DataFrame({n: (gaps[n] - gaps["paper"]).abs() for n in names})
+    gaps["closest"] = distance.idxmin(axis=1)
+    closest_value = np.array([gaps.at[i, c] for i, c in gaps["closest"].items()], dtype=float)
+    gaps["moved"] = closest_value - gaps["ours"]
+    gaps["now_within"] = np.abs(closest_value - gaps["paper"]) <= gaps["tolerance"]
+    return gaps.drop(columns=["tolerance"])
+
+
+def adversary_strength(result: Result, *, iterations=(50, 150, 500, 1500), adversaries=(1, 5, 10), limit: int = 300,
+                       epsilon: float = 0.05, progress: bool = False) -> pd.DataFrame:
+    """The max JSD within ``epsilon`` found by searches of different strength on the same test instances.
+
+    The searches run on a seeded sample (seed 0) of ``limit`` of the instances ``result``'s analysis covers, with
+    the paper's learning rate; the result is cached in the run's folder under a key of these
+    settings and of the analysis code (:data:`~attnlib.fingerprint.ANALYSIS_CODE`).
+
+    Returns
+    -------
+    DataFrame with columns ``iterations, adversaries, median, mean, high_median, n, n_high``: the median and mean
+    max JSD over the sample and the median over its instances whose max attention is at least
+    :data:`HIGH_ATTENTION` (``n_high`` of them; NaN when there are none).
+    """
+    settings = {"iterations": list(iterations), "adversaries": list(adversaries), "limit": limit,
+                "epsilon": epsilon, "code": code_fingerprint(ANALYSIS_CODE)}
+    key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:10]
+    cache = result.run.directory / f"adversary-strength-{key}.json"
+    if cache.exists():
+        return pd.DataFrame(read_json(cache))
+    analysis = result.analysis
+    rows_chosen = sample_indices(len(analysis.indices), limit, 0)
+    sample = result.run.dataset.split(analysis.config.split).subset(analysis.indices[rows_chosen])
+    high = analysis.results["max_attention"][rows_chosen] >= HIGH_ATTENTION
+    model = result.run.model
+    rows = []
+    for n_adversaries in adversaries:
+        for n_iterations in iterations:
+            found = adversarial_over_split(model, sample, n_adversaries=n_adversaries, n_iterations=n_iterations,
+                                           seed=0, device=result.run.device, progress=progress)
+            best = max_jsd_within(found.jsd, found.tvd, epsilon)
+            rows.append({"iterations": n_iterations, "adversaries": n_adversaries, "median": float(np.median(best)),
+                         "mean": float(best.mean()),
+                         "high_median": float(np.median(best[high])) if high.any() else float("nan"),
+                         "n": int(len(best)), "n_high": int(high.sum())})
+    write_json(cache, rows)
+    return pd.DataFrame(rows)

@@ -1,0 +1,119 @@
+"""The scorecard: every number the authors published that our runs can be compared with, ours over seeds beside it.
+
+One row per published number (a Table 2 cell, a test metric, a per-bin median of the permutation or adversarial
+violins, an approximate mean of the max-JSD histograms): our seed mean and range, theirs, the difference, whether
+theirs lies within our seed range and whether the difference is within the tolerance (:data:`TOLERANCE`).
+Every value is computed from the runs; none is typed.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..paper import (MAX_ATTENTION_BINS, paper_adversarial_quartiles, paper_adversarial_summary,
+                     paper_permutation_quartiles, paper_table2, paper_test_performance)
+
+__all__ = ["KINDS", "TOLERANCE", "our_numbers", "paper_numbers", "scorecard", "totals", "max_attention_bin"]
+
+#: The kinds of published numbers, in the order the scorecard shows them.
+KINDS = ("test metric", "Table 2", "permutation median", "adversarial median", "adversarial mean")
+
+#: How close ours must be to count as matching: 0.02 for test metrics, 0.05 for everything else.
+TOLERANCE = {"test metric": 0.02}
+DEFAULT_TOLERANCE = 0.05
+
+_KEYS = ["kind", "dataset", "encoder", "attention", "quantity", "group"]
+_TAU_NAMES = {"tau_attention_gradient": "τ(attention, gradient)", "tau_attention_loo": "τ(attention, LOO)"}
+_TEST_METRICS = ("accuracy", "macro_f1", "roc_auc")
+
+
+def max_attention_bin(max_attention) -> np.ndarray:
+    """The label of :data:`~attnlib.paper.MAX_ATTENTION_BINS` of each max attention weight (1.0 in the last bin)."""
+    positions = np.clip(np.floor(np.asarray(max_attention, dtype=float) * 4).astype(int), 0, 3)
+    return np.array(MAX_ATTENTION_BINS, dtype=object)[positions]
+
+
+def our_numbers(result) -> pd.DataFrame:
+    """Every comparable number of one trained and analysed run (a :class:`~attnlib.book.tables.Result`).
+
+    Returns
+    -------
+    DataFrame with columns ``kind, dataset, encoder, attention, quantity, group, seed, value``.
+    """
+    base = {"dataset": result.dataset, "encoder": result.encoder, "attention": result.attention, "seed": result.seed}
+    rows = [{**base, "kind": "test metric", "quantity": metric, "group": "overall", "value": result.run.metrics[metric]}
+            for metric in _TEST_METRICS if metric in result.run.metrics]
+    summary = result.analysis.summary
+    for _, row in summary[summary["measure"].isin(list(_TAU_NAMES))].iterrows():
+        for stat in ("mean", "std", "sig_frac"):
+            rows.append({**base, "kind": "Table 2", "quantity": f"{_TAU_NAMES[row['measure']]} {stat}",
+                         "group": row["group"], "value": row[stat]})
+    instances = result.analysis.instances.assign(bin=max_attention_bin(result.analysis.instances["max_attention"]))
+    grouped = [(str(c), part) for c, part in instances.groupby("prediction")] + [("all", instances)]
+    for kind, column in (("permutation median", "perm_median_tvd"), ("adversarial median", "adv_max_jsd@0.05")):
+        for group, part in grouped:
+            for label, in_bin in part.groupby("bin"):
+                rows.append({**base, "kind": kind, "quantity": label, "group": group,
+                             "value": float(in_bin[column].median())})
+    for group, part in [*grouped[:-1], ("overall", instances)]:
+        rows.append({**base, "kind": "adversarial mean", "quantity": "max JSD within ε = 0.05", "group": group,
+                     "value": float(part["adv_max_jsd@0.05"].mean())})
+    return pd.DataFrame(rows, columns=[*_KEYS, "seed", "value"])
+
+
+def paper_numbers() -> pd.DataFrame:
+    """The authors' published numbers in the layout of :func:`our_numbers` (column ``paper`` instead of ``value``)."""
+    frames = []
+    performance = paper_test_performance().melt(id_vars=["dataset", "encoder", "attention"], var_name="quantity",
+                                                value_name="paper").dropna(subset=["paper"])
+    frames.append(performance.assign(kind="test metric", group="overall"))
+    table2 = paper_table2().melt(id_vars=["dataset", "encoder", "measure", "group"], var_name="stat",
+                                 value_name="paper")
+    table2["quantity"] = table2["measure"].map(_TAU_NAMES) + " " + table2["stat"]
+    frames.append(table2.assign(kind="Table 2", attention="tanh").drop(columns=["measure", "stat"]))
+    for kind, table in (("permutation median", paper_permutation_quartiles()),
+                        ("adversarial median", paper_adversarial_quartiles())):
+        frames.append(table.rename(columns={"bin": "quantity", "median": "paper"})
+                      .drop(columns=["q25", "q75"]).assign(kind=kind))
+    frames.append(paper_adversarial_summary().rename(columns={"mean": "paper"})
+                  .assign(kind="adversarial mean", quantity="max JSD within ε = 0.05"))
+    table = pd.concat(frames, ignore_index=True)[[*_KEYS, "paper"]]
+    return table.dropna(subset=["paper"])
+
+
+def scorecard(results) -> pd.DataFrame:
+    """One row per published number that ``results`` (every seed of every experiment) can be compared with.
+
+    Returns
+    -------
+    DataFrame with columns ``kind, dataset, encoder, attention, quantity, group, ours, ours_min, ours_max,
+    n_seeds, paper, difference, tolerance, paper_in_seed_range, within_tolerance``, in the order of :data:`KINDS`,
+    then dataset and configuration as the results list them.
+    """
+    ours = pd.concat([our_numbers(r) for r in results], ignore_index=True) if results else \
+        pd.DataFrame(columns=[*_KEYS, "seed", "value"])
+    ours = ours.dropna(subset=["value"])
+    over_seeds = (ours.groupby(_KEYS, sort=False)["value"]
+                  .agg(ours="mean", ours_min="min", ours_max="max", n_seeds="count").reset_index())
+    table = over_seeds.merge(paper_numbers(), on=_KEYS, how="inner")
+    table["difference"] = table["ours"] - table["paper"]
+    table["tolerance"] = table["kind"].map(TOLERANCE).fillna(DEFAULT_TOLERANCE)
+    table["paper_in_seed_range"] = (table["paper"] >= table["ours_min"]) & (table["paper"] <= table["ours_max"])
+    table["within_tolerance"] = table["difference"].abs() <= table["tolerance"]
+    order = {kind: i for i, kind in enumerate(KINDS)}
+    table = table.sort_values("kind", key=lambda k: k.map(order), kind="stable").reset_index(drop=True)
+    return table
+
+
+def totals(card: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
+    """How many rows of ``card`` are within tolerance and have the paper's value within our seed range.
+
+    Returns
+    -------
+    DataFrame with columns ``*by, numbers, within_tolerance, paper_in_seed_range`` (one row when ``by`` is None).
+    """
+    aggregations = {"numbers": ("paper", "size"), "within_tolerance": ("within_tolerance", "sum"),
+                    "paper_in_seed_range": ("paper_in_seed_range", "sum")}
+    if not by:
+        return pd.DataFrame([{name: int(card[column].agg(how)) for name, (column, how) in aggregations.items()}])
+    return card.groupby(by, sort=False).agg(**aggregations).reset_index()
