@@ -26,6 +26,9 @@ from .tables import Result, collect_experiments
 
 __all__ = ["ablation_results", "gap_explanations", "adversary_strength", "HIGH_ATTENTION"]
 
+#: The columns of :func:`adversary_strength`.
+STRENGTH_COLUMNS = ["iterations", "adversaries", "median", "mean", "high_median", "n", "n_high"]
+
 #: Instances whose largest attention weight is at least this are the "high max-attention" bin of the paper's plots.
 HIGH_ATTENTION = 0.75
 
@@ -94,7 +97,7 @@ def adversary_strength(result: Result, *, iterations=(50, 150, 500, 1500), adver
     key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:10]
     cache = result.run.directory / f"adversary-strength-{key}.json"
     if cache.exists():
-        return pd.DataFrame(read_json(cache))
+        return pd.DataFrame(read_json(cache))[STRENGTH_COLUMNS]
     analysis = result.analysis
     rows_chosen = sample_indices(len(analysis.indices), limit, 0)
     sample = result.run.dataset.split(analysis.config.split).subset(analysis.indices[rows_chosen])
@@ -111,4 +114,4 @@ def adversary_strength(result: Result, *, iterations=(50, 150, 500, 1500), adver
                          "high_median": float(np.median(best[high])) if high.any() else float("nan"),
                          "n": int(len(best)), "n_high": int(high.sum())})
     write_json(cache, rows)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows)[STRENGTH_COLUMNS]
