@@ -55,11 +55,6 @@ def experiment_finished(experiment: Experiment, *, data_dir=None, runs_dir=None)
             and analysis_finished(analysis_directory(directory, experiment.analysis)))
 
 
-def _computed_seconds(run, analysis) -> float:
-    """The seconds the run's training and its analysis took when they were computed."""
-    return (run.metrics.get("train_seconds") or 0.0) + sum((analysis.seconds or {}).values())
-
-
 def _source_hash(path: Path, parameters: dict, inputs: str = "") -> str:
     """Key of one chapter execution: its source, its parameters and ``inputs`` (what it reads, see
     :func:`_inputs_key`)."""
@@ -216,11 +211,12 @@ def build_book(preset: str = "default", *, root: str | Path = ".", data_dir=None
     for number, experiment in enumerate(experiments, 1):
         steps.set_description(f"book ({preset}): experiment {number}/{len(experiments)}, {experiment.label}")
         step_started = time.perf_counter()
+        reused = experiment_finished(experiment, data_dir=data_dir, runs_dir=runs_dir)
         run, analysis = run_experiment(experiment, data_dir=data_dir, runs_dir=runs_dir, device=device,
                                        progress=progress)
         seconds = time.perf_counter() - step_started
         finished.append((run, analysis))
-        timeline.add("experiment", experiment.label, seconds, reused=seconds < 0.05 * _computed_seconds(run, analysis),
+        timeline.add("experiment", experiment.label, seconds, reused=reused,
                      train_seconds=run.metrics.get("train_seconds"),
                      analysis_seconds=sum(analysis.seconds.values()) if analysis.seconds else None)
         steps.update()
