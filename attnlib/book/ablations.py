@@ -22,6 +22,7 @@ from ..fingerprint import ANALYSIS_CODE, code_fingerprint
 from ..io import read_json, write_json
 from .presets import ABLATIONS
 from .scorecard import our_numbers
+from .runner import experiment_finished
 from .tables import Result, collect_experiments
 
 __all__ = ["ablation_results", "gap_explanations", "adversary_strength", "HIGH_ATTENTION"]
@@ -33,11 +34,14 @@ STRENGTH_COLUMNS = ["iterations", "adversaries", "median", "mean", "high_median"
 HIGH_ATTENTION = 0.75
 
 
-def ablation_results(name: str, available: set[str], *, data_dir=None, runs_dir=None, device: str = "auto",
-                     progress: bool = True) -> list[Result]:
-    """Every experiment of ablation ``name`` on the ``available`` datasets, trained and analysed (cached)."""
-    return collect_experiments(ABLATIONS[name].experiments(available), data_dir=data_dir, runs_dir=runs_dir,
-                               device=device, progress=progress)
+def ablation_results(name: str, available: set[str], *, compute: bool, data_dir=None, runs_dir=None,
+                     device: str = "auto", progress: bool = True) -> list[Result]:
+    """The experiments of ablation ``name`` on the ``available`` datasets: all of them, trained and analysed where
+    missing, with ``compute``; otherwise only those already finished in ``runs_dir`` (nothing is trained)."""
+    experiments = ABLATIONS[name].experiments(available)
+    if not compute:
+        experiments = [e for e in experiments if experiment_finished(e, data_dir=data_dir, runs_dir=runs_dir)]
+    return collect_experiments(experiments, data_dir=data_dir, runs_dir=runs_dir, device=device, progress=progress)
 
 
 def gap_explanations(card: pd.DataFrame, ablations: dict[str, list[Result]]) -> pd.DataFrame:

@@ -22,6 +22,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from .. import paths
+from ..data import load_dataset
 from ..errors import AttnlibError
 from .presets import Experiment, available_datasets, get_preset
 from .timeline import Timeline, timeline_path
@@ -34,22 +35,26 @@ CHAPTERS = ("intro", "data_models", "correlation", "permutation", "adversarial",
             "guide", "reproducibility")
 
 
-def run_experiment(experiment: Experiment, *, data_dir=None, runs_dir=None, device="auto", progress=True):
-    """Train (or load) and analyse (or load) one experiment; returns ``(run, analysis)``."""
+def run_experiment(experiment: Experiment, *, data_dir=None, runs_dir=None, device="auto", progress=True,
+                   dataset=None):
+    """Train (or load) and analyse (or load) one experiment; returns ``(run, analysis)``. ``dataset``: the
+    experiment's prepared dataset when the caller has loaded it already."""
     from ..analysis import analyse_run
     from ..runs import open_run
 
-    run = open_run(experiment.run, data_dir=data_dir, runs_dir=runs_dir, device=device, progress=progress)
+    run = open_run(experiment.run, data_dir=data_dir, runs_dir=runs_dir, device=device, progress=progress,
+                   dataset=dataset)
     return run, analyse_run(run, experiment.analysis, progress=progress)
 
 
-def experiment_finished(experiment: Experiment, *, data_dir=None, runs_dir=None) -> bool:
-    """Whether ``experiment`` is trained and analysed in ``runs_dir`` (so loading it computes nothing)."""
+def experiment_finished(experiment: Experiment, *, data_dir=None, runs_dir=None, dataset=None) -> bool:
+    """Whether ``experiment`` is trained and analysed in ``runs_dir`` (so loading it computes nothing).
+    ``dataset``: the experiment's prepared dataset when the caller has loaded it already."""
     from ..analysis import analysis_directory, analysis_finished
-    from ..data import load_dataset
     from ..runs import run_directory
 
-    dataset = load_dataset(experiment.run.dataset, data_dir, progress=False)
+    if dataset is None:
+        dataset = load_dataset(experiment.run.dataset, data_dir, progress=False)
     directory, _ = run_directory(experiment.run, dataset, runs_dir)
     return ((directory / "metrics.json").exists() and (directory / "model.pt").exists()
             and analysis_finished(analysis_directory(directory, experiment.analysis)))
@@ -211,9 +216,10 @@ def build_book(preset: str = "default", *, root: str | Path = ".", data_dir=None
     for number, experiment in enumerate(experiments, 1):
         steps.set_description(f"book ({preset}): experiment {number}/{len(experiments)}, {experiment.label}")
         step_started = time.perf_counter()
-        reused = experiment_finished(experiment, data_dir=data_dir, runs_dir=runs_dir)
+        dataset = load_dataset(experiment.run.dataset, data_dir, progress=progress)
+        reused = experiment_finished(experiment, runs_dir=runs_dir, dataset=dataset)
         run, analysis = run_experiment(experiment, data_dir=data_dir, runs_dir=runs_dir, device=device,
-                                       progress=progress)
+                                       progress=progress, dataset=dataset)
         seconds = time.perf_counter() - step_started
         finished.append((run, analysis))
         timeline.add("experiment", experiment.label, seconds, reused=reused,
