@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from attnlib.book.ablations import adversary_strength, gap_explanations
-from attnlib.book.scorecard import max_attention_bin, our_numbers, paper_numbers, scorecard, totals
+from attnlib.book.scorecard import (closest_seeds, max_attention_bin, our_numbers, paper_numbers, scorecard,
+                                    totals)
 from attnlib.paper import paper_adversarial_quartiles, paper_table2, paper_test_performance
 
 
@@ -61,6 +62,25 @@ def test_scorecard_compares_seed_mean_and_range_with_the_papers_numbers():
     assert len(card) == len(card.drop_duplicates(["kind", "quantity", "group"]))      # one row per published number
     total = totals(card).iloc[0]
     assert total["numbers"] == len(card) and total["within_tolerance"] == card["within_tolerance"].sum()
+
+
+def test_closest_seed_is_the_single_seed_nearest_the_paper():
+    """Seeds on either side of the paper's value: the mean lies between them; the nearest seed is found by its own
+    mean absolute difference, counted against the same tolerance as the scorecard."""
+    paper = paper_numbers().query("dataset == 'sst' and encoder == 'lstm' and attention == 'tanh'")
+    permutation = paper[paper["kind"] == "permutation median"].set_index(["quantity", "group"])["paper"]
+    results = [fake_result(0, -0.3), fake_result(1, 0.0), fake_result(2, 0.3), fake_result(0, 0.0, encoder="cnn")]
+    table = closest_seeds(results).set_index("kind")
+    assert set(table["encoder"]) == {"lstm"}                        # one seed of cnn: nothing to choose from
+    row = table.loc["permutation median"]
+    assert row["closest_seed"] == 1 and row["n_seeds"] == 3 and row["numbers"] == len(permutation)
+    seed1 = our_numbers(results[1]).query("kind == 'permutation median'").set_index(["quantity", "group"])["value"]
+    differences = (seed1.reindex(permutation.index) - permutation).abs()
+    assert row["seed_difference"] == pytest.approx(differences.mean())
+    assert row["seed_within"] == (differences <= 0.05).sum()
+    card = scorecard(results[:3]).query("kind == 'permutation median'")
+    assert row["mean_difference"] == pytest.approx(card["difference"].abs().mean())
+    assert row["mean_within"] == card["within_tolerance"].sum()
 
 
 def test_paper_numbers_hold_every_reference_file():

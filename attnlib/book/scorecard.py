@@ -13,7 +13,8 @@ import pandas as pd
 from ..paper import (MAX_ATTENTION_BINS, paper_adversarial_quartiles, paper_adversarial_summary,
                      paper_permutation_quartiles, paper_table2, paper_test_performance)
 
-__all__ = ["KINDS", "TOLERANCE", "our_numbers", "paper_numbers", "scorecard", "totals", "max_attention_bin"]
+__all__ = ["KINDS", "TOLERANCE", "our_numbers", "paper_numbers", "scorecard", "totals", "closest_seeds",
+           "max_attention_bin"]
 
 #: The kinds of published numbers, in the order the scorecard shows them.
 KINDS = ("test metric", "Table 2", "permutation median", "adversarial median", "adversarial mean")
@@ -81,6 +82,17 @@ def paper_numbers() -> pd.DataFrame:
     return table.dropna(subset=["paper"])
 
 
+def _our_numbers_of(results) -> pd.DataFrame:
+    """:func:`our_numbers` of every result, one frame (rows without a value dropped)."""
+    ours = pd.concat([our_numbers(r) for r in results], ignore_index=True) if results else \
+        pd.DataFrame(columns=[*_KEYS, "seed", "value"])
+    return ours.dropna(subset=["value"])
+
+
+def _tolerance(kinds: pd.Series) -> pd.Series:
+    return kinds.map(TOLERANCE).fillna(DEFAULT_TOLERANCE)
+
+
 def scorecard(results) -> pd.DataFrame:
     """One row per published number that ``results`` (every seed of every experiment) can be compared with.
 
@@ -90,14 +102,11 @@ def scorecard(results) -> pd.DataFrame:
     n_seeds, paper, difference, tolerance, paper_in_seed_range, within_tolerance``, in the order of :data:`KINDS`,
     then dataset and configuration as the results list them.
     """
-    ours = pd.concat([our_numbers(r) for r in results], ignore_index=True) if results else \
-        pd.DataFrame(columns=[*_KEYS, "seed", "value"])
-    ours = ours.dropna(subset=["value"])
-    over_seeds = (ours.groupby(_KEYS, sort=False)["value"]
+    over_seeds = (_our_numbers_of(results).groupby(_KEYS, sort=False)["value"]
                   .agg(ours="mean", ours_min="min", ours_max="max", n_seeds="count").reset_index())
     table = over_seeds.merge(paper_numbers(), on=_KEYS, how="inner")
     table["difference"] = table["ours"] - table["paper"]
-    table["tolerance"] = table["kind"].map(TOLERANCE).fillna(DEFAULT_TOLERANCE)
+    table["tolerance"] = _tolerance(table["kind"])
     table["paper_in_seed_range"] = (table["paper"] >= table["ours_min"]) & (table["paper"] <= table["ours_max"])
     table["within_tolerance"] = table["difference"].abs() <= table["tolerance"]
     order = {kind: i for i, kind in enumerate(KINDS)}
@@ -117,3 +126,35 @@ def totals(card: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
     if not by:
         return pd.DataFrame([{name: int(card[column].agg(how)) for name, (column, how) in aggregations.items()}])
     return card.groupby(by, sort=False).agg(**aggregations).reset_index()
+
+
+def closest_seeds(results) -> pd.DataFrame:
+    """Per configuration and kind of number, the seed mean against the single seed nearest the paper.
+
+    A seed mean can sit between seeds that each behave differently (for example a model whose permuted attention
+    falls back to one class or to the other, depending on the seed); then one seed may match the paper's pattern
+    while the mean matches no seed. Only configurations with at least two seeds are listed.
+
+    Returns
+    -------
+    DataFrame with columns ``dataset, encoder, attention, kind, numbers, n_seeds``, then ``mean_within`` and
+    ``mean_difference`` (how many of the numbers the seed mean has within tolerance, and its mean absolute
+    difference from the paper's), ``closest_seed`` (the seed of the smallest mean absolute difference),
+    ``seed_within`` and ``seed_difference`` (the same two for that seed alone).
+    """
+    groups = ["dataset", "encoder", "attention", "kind"]
+    ours = _our_numbers_of(results).merge(paper_numbers(), on=_KEYS, how="inner")
+    ours["difference"] = (ours["value"] - ours["paper"]).abs()
+    ours["within"] = ours["difference"] <= _tolerance(ours["kind"])
+    per_seed = (ours.groupby([*groups, "seed"], sort=False)
+                .agg(seed_within=("within", "sum"), seed_difference=("difference", "mean")).reset_index())
+    closest = per_seed.loc[per_seed.groupby(groups, sort=False)["seed_difference"].idxmin()]
+    closest = closest.rename(columns={"seed": "closest_seed"})
+    card = scorecard(results).assign(absolute=lambda c: c["difference"].abs())
+    means = (card.groupby(groups, sort=False)
+             .agg(numbers=("paper", "size"), n_seeds=("n_seeds", "max"), mean_within=("within_tolerance", "sum"),
+                  mean_difference=("absolute", "mean")).reset_index())
+    table = means.merge(closest, on=groups, how="inner")
+    table = table[table["n_seeds"] > 1].reset_index(drop=True)
+    return table[[*groups, "numbers", "n_seeds", "mean_within", "mean_difference", "closest_seed", "seed_within",
+                  "seed_difference"]]
