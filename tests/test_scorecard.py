@@ -98,6 +98,10 @@ def test_gap_explanations_pick_the_ablation_nearest_the_paper():
     row = gaps[(gaps["kind"] == "test metric") & (gaps["quantity"] == "accuracy")].iloc[0]
     assert row["closest"] == "near" and row["moved"] == pytest.approx(row["near"] - row["ours"])
     assert row["now_within"] == (abs(row["near"] - row["paper"]) <= 0.02)
+    assert row["nearer"] == (abs(row["near"] - row["paper"]) < abs(row["ours"] - row["paper"]))
+    only_far = gap_explanations(card, {"far": [fake_result(0, 1.0)]})
+    farther = only_far[(only_far["ours"] - only_far["paper"]).abs() < (only_far["far"] - only_far["paper"]).abs()]
+    assert len(farther) and not farther["nearer"].any()      # the only ablation moved them away: not "nearer"
 
 
 def test_adversary_strength_on_a_trained_run_is_cached(quick_results, monkeypatch):

@@ -58,8 +58,9 @@ def gap_explanations(card: pd.DataFrame, ablations: dict[str, list[Result]]) -> 
     -------
     DataFrame with one row per out-of-tolerance number that an ablation covers: the scorecard's keys, ``ours``,
     ``paper``, then per ablation ``<name>`` (its seed mean), and ``closest`` (the ablation whose value is nearest
-    the paper's), ``moved`` (its value minus ours), ``now_within`` (whether it is within the tolerance). Rows no
-    ablation covers are left out.
+    the paper's), ``moved`` (its value minus ours), ``nearer`` (whether it is nearer the paper's value than ours:
+    when not, no ablation moved the number towards the paper), ``now_within`` (whether it is within the
+    tolerance). Rows no ablation covers are left out.
     """
     keys = ["kind", "dataset", "encoder", "attention", "quantity", "group"]
     gaps = card[~card["within_tolerance"]][[*keys, "ours", "paper", "tolerance"]].copy()
@@ -73,11 +74,12 @@ def gap_explanations(card: pd.DataFrame, ablations: dict[str, list[Result]]) -> 
     gaps = gaps.dropna(subset=names, how="all").reset_index(drop=True)
     if gaps.empty or not names:
         return gaps.assign(closest=pd.Series(dtype=object), moved=pd.Series(dtype=float),
-                           now_within=pd.Series(dtype=bool))
+                           nearer=pd.Series(dtype=bool), now_within=pd.Series(dtype=bool))
     distance = pd.DataFrame({n: (gaps[n] - gaps["paper"]).abs() for n in names})
     gaps["closest"] = distance.idxmin(axis=1)
     closest_value = np.array([gaps.at[i, c] for i, c in gaps["closest"].items()], dtype=float)
     gaps["moved"] = closest_value - gaps["ours"]
+    gaps["nearer"] = np.abs(closest_value - gaps["paper"]) < (gaps["ours"] - gaps["paper"]).abs()
     gaps["now_within"] = np.abs(closest_value - gaps["paper"]) <= gaps["tolerance"]
     return gaps.drop(columns=["tolerance"])
 
