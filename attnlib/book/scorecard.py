@@ -102,7 +102,12 @@ def scorecard(results) -> pd.DataFrame:
     n_seeds, paper, difference, tolerance, paper_in_seed_range, within_tolerance``, in the order of :data:`KINDS`,
     then dataset and configuration as the results list them.
     """
-    over_seeds = (_our_numbers_of(results).groupby(_KEYS, sort=False)["value"]
+    return _scorecard_of(_our_numbers_of(results))
+
+
+def _scorecard_of(ours: pd.DataFrame) -> pd.DataFrame:
+    """:func:`scorecard` from the :func:`our_numbers` of every result."""
+    over_seeds = (ours.groupby(_KEYS, sort=False)["value"]
                   .agg(ours="mean", ours_min="min", ours_max="max", n_seeds="count").reset_index())
     table = over_seeds.merge(paper_numbers(), on=_KEYS, how="inner")
     table["difference"] = table["ours"] - table["paper"]
@@ -143,14 +148,15 @@ def closest_seeds(results) -> pd.DataFrame:
     ``seed_within`` and ``seed_difference`` (the same two for that seed alone).
     """
     groups = ["dataset", "encoder", "attention", "kind"]
-    ours = _our_numbers_of(results).merge(paper_numbers(), on=_KEYS, how="inner")
-    ours["difference"] = (ours["value"] - ours["paper"]).abs()
-    ours["within"] = ours["difference"] <= _tolerance(ours["kind"])
-    per_seed = (ours.groupby([*groups, "seed"], sort=False)
+    ours = _our_numbers_of(results)
+    compared = ours.merge(paper_numbers(), on=_KEYS, how="inner")
+    compared["difference"] = (compared["value"] - compared["paper"]).abs()
+    compared["within"] = compared["difference"] <= _tolerance(compared["kind"])
+    per_seed = (compared.groupby([*groups, "seed"], sort=False)
                 .agg(seed_within=("within", "sum"), seed_difference=("difference", "mean")).reset_index())
     closest = per_seed.loc[per_seed.groupby(groups, sort=False)["seed_difference"].idxmin()]
     closest = closest.rename(columns={"seed": "closest_seed"})
-    card = scorecard(results).assign(absolute=lambda c: c["difference"].abs())
+    card = _scorecard_of(ours).assign(absolute=lambda c: c["difference"].abs())
     means = (card.groupby(groups, sort=False)
              .agg(numbers=("paper", "size"), n_seeds=("n_seeds", "max"), mean_within=("within_tolerance", "sum"),
                   mean_difference=("absolute", "mean")).reset_index())
