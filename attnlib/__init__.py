@@ -1,12 +1,9 @@
 """attnlib: the models, scorers and analyses of Jain & Wallace (2019), "Attention is not Explanation".
 
-The library is organised by concept: :mod:`attnlib.data` (datasets, vocabularies, vectors, batches),
-:mod:`attnlib.models` (encoders, attention, classifier and pair model), :mod:`attnlib.train` (the paper's
-recipe), :mod:`attnlib.runs` (trained configurations on disk), :mod:`attnlib.explain` (importance scores,
-Kendall τ, permutation, adversarial attention), :mod:`attnlib.analysis` (persisted analyses of a run),
-:mod:`attnlib.plots` (the figures). That is the science layer; it never imports the book layer
-(:mod:`attnlib.book`: presets, the runner, chapter tables, offline assets) or the teaching kit
-(:mod:`attnlib.teach`: explorer, slides, exercises), which build on it.
+The library is organised by concept, in layers: :data:`attnlib.layout.PARTS` lists every part with its layer
+and purpose (``attnlib.layout.tree()`` prints them). The science layer (data, models, training, explain, results,
+paper, plots) never imports the book layer (:mod:`attnlib.book`) or the teaching kit (:mod:`attnlib.teach`),
+which build on it; the names below are its public face.
 
 Examples
 --------
@@ -16,12 +13,12 @@ Examples
 """
 __version__ = "0.1.0"
 
-from .analysis import AnalysisConfig, analyse_run  # noqa: E402
 from .data import DATASET_NAMES, load_dataset, load_embeddings  # noqa: E402
-from .errors import AttnlibError, ConfigError, DataError  # noqa: E402
 from .models import ModelConfig, build_model  # noqa: E402
-from .runs import RunConfig, open_run  # noqa: E402
-from .train import TrainConfig, train_model  # noqa: E402
+from .plumbing.errors import AttnlibError, ConfigError, DataError  # noqa: E402
+from .results.analyses import AnalysisConfig, analyse_run  # noqa: E402
+from .results.runs import RunConfig, open_run  # noqa: E402
+from .training.recipe import TrainConfig, train_model  # noqa: E402
 
 __all__ = [
     "AnalysisConfig", "AttnlibError", "ConfigError", "DATASET_NAMES", "DataError", "ModelConfig", "RunConfig",

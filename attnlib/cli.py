@@ -9,7 +9,7 @@ import argparse
 import sys
 import warnings
 
-from .errors import AttnlibError, ConfigError
+from .plumbing.errors import AttnlibError, ConfigError
 
 
 def _add_data_options(parser: argparse.ArgumentParser) -> None:
@@ -49,7 +49,7 @@ def _add_run_options(parser: argparse.ArgumentParser, benchmark: bool = False) -
 def _run_config(args):
     from .data import DATASET_NAMES
     from .models import ATTENTIONS, ENCODERS
-    from .runs import RunConfig
+    from .results.runs import RunConfig
 
     for option, value, allowed in (("dataset", args.dataset, DATASET_NAMES), ("encoder", args.encoder, ENCODERS),
                                    ("attention", args.attention, ATTENTIONS)):
@@ -63,7 +63,7 @@ def _run_config(args):
 
 def _open_run(args):
     from .data import load_dataset
-    from .runs import open_run
+    from .results.runs import open_run
 
     config = _run_config(args)
     dataset = load_dataset(args.dataset, args.data_dir, download=args.download)
@@ -107,11 +107,12 @@ def cmd_train(args) -> int:
 
 
 def cmd_analyse(args) -> int:
-    from .analysis import PAPER_EPSILONS, AnalysisConfig, analyse_run
+    from .explain import with_paper_epsilons
+    from .results.analyses import AnalysisConfig, analyse_run
 
     run = _open_run(args)
     config = AnalysisConfig(limit=args.limit, seed=args.seed)
-    epsilons = sorted(set(PAPER_EPSILONS) | ({args.epsilon} if args.epsilon is not None else set()))
+    epsilons = with_paper_epsilons([] if args.epsilon is None else [args.epsilon])
     analysis = analyse_run(run, config, epsilons=epsilons)
     print(f"run: {run.directory}")
     print(f"analysis: {analysis.directory} ({len(analysis.indices)} {config.split} instances)")
@@ -130,27 +131,27 @@ def _bench_training(args) -> int:
     import torch
 
     from .data import load_dataset, load_embeddings
-    from .device import resolve_device
-    from .runs import DEFAULT_VECTORS, PAPER_SETTINGS, settings_family
-    from .train_bench import run_training_benchmark
+    from .plumbing.device import resolve_device
+    from .results.runs import DEFAULT_VECTORS, paper_settings
+    from .training.bench import run_training_benchmark
 
     device = resolve_device(args.device)
     tables = []
     for name in args.datasets.split(","):
         dataset = load_dataset(name, args.data_dir, download=args.download)
         vectors, _ = load_embeddings(dataset.vocab, args.embedding or DEFAULT_VECTORS[dataset.embedding], seed=args.seed)
-        settings = PAPER_SETTINGS[settings_family(name)]
+        settings = paper_settings(name, dataset.task)
         table = run_training_benchmark(dataset, vectors, encoders=args.encoders.split(","), attention=args.attention,
                                        n_batches=args.batches, batch_size=settings["batch_size"],
                                        hidden=settings["hidden"], seed=args.seed, device=device)
         tables.append(table.reset_index().assign(dataset=name))
     table = pd.concat(tables, ignore_index=True)
-    print(f"training benchmark on {device}, {torch.get_num_threads()} threads, reference vs fast encoders in one "
+    print(f"training benchmark on {device}, {torch.get_num_threads()} threads, packed vs fast encoders in one "
           f"process, {args.batches} batches each (+1 warm-up), same weights and batches:")
-    columns = ["dataset", "encoder", "n_batches", "batches_per_epoch", "reference_seconds", "fast_seconds",
-               "reference_epoch_seconds", "fast_epoch_seconds", "ratio", "max_loss_difference"]
+    columns = ["dataset", "encoder", "n_batches", "batches_per_epoch", "packed_seconds", "fast_seconds",
+               "packed_epoch_seconds", "fast_epoch_seconds", "ratio", "max_loss_difference"]
     print(table[columns].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-    print("*_epoch_seconds extrapolate the timed batches to a whole epoch; the reference is the packed nn.LSTM for "
+    print("*_epoch_seconds extrapolate the timed batches to a whole epoch; packed is the packed nn.LSTM for "
           "lstm and the same code for cnn and average (their ratio shows the measurement's noise)")
     return 0
 
@@ -170,7 +171,7 @@ def _bench_analyses(args) -> int:
         tables.append(table.reset_index().assign(encoder=encoder, attention=args.attention))
     table = pd.concat(tables, ignore_index=True)
     print(f"benchmark on {args.dataset} test ({args.limit or 'all'} instances), {torch.get_num_threads()} threads, "
-          "fast vs naive reference in one process:")
+          "fast vs naive in one process:")
     columns = ["encoder", "method", "n_instances", "naive_instances", "naive_seconds", "fast_seconds", "ratio",
                "max_abs_diff", "extrapolated"]
     print(table[columns].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
@@ -199,10 +200,10 @@ def _estimate_book(args) -> int:
 
     import torch
 
-    from . import paths
+    from .book.build import fetch_preset_data
     from .book.estimate import estimate_preset
-    from .book.runner import fetch_preset_data
-    from .io import atomic_path
+    from .plumbing import paths
+    from .plumbing.io import atomic_path
 
     root = Path(args.root).resolve()
     data_dir = paths.data_dir(args.data_dir, root)
@@ -250,11 +251,11 @@ def build_parser() -> argparse.ArgumentParser:
                          help="also report max JSD within this output TVD (0.01 and 0.05 are always reported)")
     analyse.set_defaults(handler=cmd_analyse)
 
-    bench = commands.add_parser("bench", help="time the fast analyses against their naive references")
+    bench = commands.add_parser("bench", help="time the fast analyses against their naive versions")
     _add_run_options(bench, benchmark=True)
     bench.add_argument("--limit", type=int, help="benchmark on N test instances (default: all)")
     bench.add_argument("--training", action="store_true",
-                       help="time training epochs of each encoder (fast vs reference) instead of the analyses")
+                       help="time training epochs of each encoder (fast vs packed BiLSTM) instead of the analyses")
     bench.add_argument("--datasets", default="sst,imdb", help="with --training: comma-separated; default sst,imdb")
     bench.add_argument("--batches", type=int, default=20, help="with --training: timed batches per side; default 20")
     bench.set_defaults(handler=cmd_bench)
@@ -295,7 +296,7 @@ def _one_line_download_warnings(show):
 
 
 def main(argv: list[str] | None = None) -> int:
-    from . import paths
+    from .plumbing import paths
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -305,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         warnings.showwarning = _one_line_download_warnings(warnings.showwarning)
         try:
             if args.command != "datasets":
-                from .device import configure_threads
+                from .plumbing.device import configure_threads
 
                 configure_threads()
             return args.handler(args)

@@ -149,10 +149,10 @@ def write_sources(path: Path, sources: dict) -> Path:
 @pytest.fixture(scope="session")
 def quick_results(quick_setup):
     """Every experiment of the ``quick`` preset, trained and analysed (cached in the session's runs folder)."""
-    from attnlib.book import tables
+    from attnlib.book import experiments
 
     data_dir, runs = quick_setup
-    return tables.collect("quick", data_dir=data_dir, runs_dir=runs, progress=False)
+    return experiments.train_and_analyse("quick", data_dir=data_dir, runs_dir=runs, progress=False)
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

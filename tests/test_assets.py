@@ -7,7 +7,7 @@ import tarfile
 import pytest
 
 from attnlib.book.assets import NpmAsset, fetch_tarball, install_assets
-from attnlib.errors import AttnlibError
+from attnlib.plumbing.errors import AttnlibError
 from attnlib.book.sphinx_offline import _is_remote
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from attnlib.book import CHAPTERS, PRESETS, get_preset
-from attnlib.errors import ConfigError
+from attnlib.plumbing.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Figures each chapter must show with the quick preset (SST and bAbI-1, BiLSTM and Average).

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from attnlib.book import check_parameters, get_preset
-from attnlib.errors import ConfigError
+from attnlib.plumbing.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -5,9 +5,9 @@ import pytest
 import torch
 
 from attnlib.data.base import Split
-from attnlib.device import use_deterministic_cuda
+from attnlib.plumbing.device import use_deterministic_cuda
 from attnlib.explain import adversarial_over_split, importance_over_split, permutation_over_split
-from attnlib.explain.reference import naive_adversarial, naive_gradient, naive_loo, naive_permutation
+from attnlib.explain.naive import naive_adversarial, naive_gradient, naive_loo, naive_permutation
 from attnlib.models import ModelConfig, build_model
 from attnlib.models.encoders import dense_bilstm, packed_bilstm
 
@@ -48,7 +48,7 @@ def test_dense_bilstm_equals_packed_on_cuda():
 @pytest.mark.parametrize("encoder", ENCODERS)
 def test_training_step_is_reproducible_on_cuda(encoder):
     from attnlib.data.batching import make_batch
-    from attnlib.train import TrainConfig, make_optimizer, train_epoch
+    from attnlib.training.recipe import TrainConfig, make_optimizer, train_epoch
 
     split = _split()
     losses = []

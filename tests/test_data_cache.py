@@ -13,7 +13,7 @@ import pytest
 from attnlib.data import SOURCES, Resource, fetch, fetch_url, load_dataset
 from attnlib.data import cache as cache_mod
 from attnlib.data import registry
-from attnlib.errors import DataError
+from attnlib.plumbing.errors import DataError
 
 pytestmark = pytest.mark.usefixtures("attnlib_env")
 

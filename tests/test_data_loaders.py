@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from attnlib.data import DATASET_NAMES, SPECIAL_TOKENS, load_dataset
-from attnlib.errors import DataError
+from attnlib.plumbing.errors import DataError
 
 pytestmark = pytest.mark.usefixtures("attnlib_env")
 
@@ -350,7 +350,7 @@ def test_datasets_have_consistent_splits(tmp_path):
 
 
 def test_unknown_dataset_is_one_line_config_error(data_dir):
-    from attnlib.errors import ConfigError
+    from attnlib.plumbing.errors import ConfigError
 
     with pytest.raises(ConfigError) as err:
         load_dataset("imbd", data_dir)

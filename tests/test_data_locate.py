@@ -10,7 +10,7 @@ import zipfile
 import pytest
 
 from attnlib.data import DataDir, resolve_data_dir
-from attnlib.errors import DataError
+from attnlib.plumbing.errors import DataError
 
 FILES = {f"pack/a/{i}.txt": f"file {i}".encode() for i in range(30)}
 FILES["pack/b/readme.txt"] = b"readme"

@@ -6,19 +6,9 @@ import gzip
 import pytest
 import torch
 
-from attnlib.data import (
-    PAD,
-    SPECIAL_TOKENS,
-    build_vocab,
-    clean,
-    clean_20news,
-    keras_tokenize,
-    length_filter,
-    load_embeddings,
-    split_tokens,
-    sst_tokenize,
-)
-from attnlib.errors import ConfigError, DataError
+from attnlib.data import (PAD, SPECIAL_TOKENS, build_vocab, clean, clean_20news, keras_tokenize, length_filter,
+                          load_embeddings, split_tokens, sst_tokenize)
+from attnlib.plumbing.errors import ConfigError, DataError
 
 
 def test_sst_tokenize_follows_the_notebook():

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from attnlib.data import DownloadWarning, dataset_status, fetch_missing, fetch_url, load_dataset, sources
-from attnlib.errors import DataError
+from attnlib.plumbing.errors import DataError
 from conftest import QUICK_FILES, QuietHandler, real_data_dir, resource, serving, write_sources
 
 pytestmark = pytest.mark.usefixtures("attnlib_env")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from attnlib.errors import ConfigError
+from attnlib.plumbing.errors import ConfigError
 from attnlib.teach.exercises import EXERCISES, get_exercise, run_exercise
 
 

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from attnlib.explain import (adversarial_objective, adversarial_over_split, draw_permutations, initial_log_scores,
-                             jsd, max_jsd_within)
+from attnlib.explain import (adversarial_objective, adversarial_over_split, draw_permutations, initial_log_scores, jsd,
+                             max_jsd_within)
 from attnlib.explain.adversarial import output_change
-from attnlib.explain.reference import naive_adversarial
+from attnlib.explain.naive import naive_adversarial
 from helpers import random_model, random_split, seeded  # noqa: F401
 
 

@@ -11,8 +11,7 @@ import torch
 from attnlib.data.batching import make_batch
 from attnlib.explain import (SCORERS, AdversarialResult, adversarial_over_split, adversarial_search,
                              importance_over_split, permutation_over_split, permutation_tvds)
-from attnlib.explain.reference import (naive_adversarial, naive_attention, naive_gradient, naive_loo,
-                                       naive_permutation)
+from attnlib.explain.naive import naive_adversarial, naive_attention, naive_gradient, naive_loo, naive_permutation
 from helpers import CONFIG_IDS, CONFIGS, pad_batch, random_model, random_split, seeded  # noqa: F401
 
 N_PERMUTATIONS, N_ADVERSARIES, N_ITERATIONS = 6, 3, 12

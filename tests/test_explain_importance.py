@@ -11,7 +11,7 @@ from attnlib.data.batching import make_batch
 from attnlib.explain import gradient_importance, importance_over_split, loo_importance
 from attnlib.explain._batching import _decode_contexts
 from attnlib.explain.loo import LOO_STRATEGIES
-from attnlib.explain.reference import naive_loo
+from attnlib.explain.naive import naive_loo
 from attnlib.models import AverageEncoder
 from helpers import (CONFIG_IDS, CONFIGS, hand_built_classifier, hand_built_expected, random_model,  # noqa: F401
                      random_split, seeded)

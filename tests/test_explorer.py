@@ -104,9 +104,9 @@ def test_live_explorer_in_a_kernel(quick_setup, tmp_path):
 
     data_dir, runs = quick_setup
     source = f'''
-from attnlib.book import tables
+from attnlib.book import experiments
 from attnlib.teach import explorer
-results = tables.collect("quick", data_dir={str(data_dir)!r}, runs_dir={str(runs)!r}, progress=False)
+results = experiments.train_and_analyse("quick", data_dir={str(data_dir)!r}, runs_dir={str(runs)!r}, progress=False)
 live = explorer.Explorer(results)
 display(live)
 before = live.view.value

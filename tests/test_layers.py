@@ -1,4 +1,6 @@
-"""The layers: the science never imports the book layer or the teaching kit, and `import attnlib` stays light."""
+"""The layout: every module belongs to a part of ``attnlib.layout.PARTS``, no module imports a later layer (or, in
+the science layer, a part listed after its own), ``import attnlib`` stays light, and CONTRIBUTING shows the
+table's tree."""
 import ast
 import subprocess
 import sys
@@ -6,23 +8,19 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "attnlib"
-SCIENCE = ["data", "models", "explain", "plots", "reference", "fingerprint.py", "train.py", "train_bench.py", "runs.py", "analysis.py", "seeds.py", "paths.py",
-           "device.py", "errors.py", "io.py", "metrics.py", "paper.py", "testing.py", "__init__.py"]
-UPPER = ("book", "teach", "cli")
+from attnlib.layout import LAYERS, PARTS, part_of, tree
+from attnlib.results.fingerprint import library_modules
+
+ROOT = Path(__file__).resolve().parents[1]
+MODULES = library_modules(ROOT / "attnlib")
 BOOK_ONLY = ("papermill", "ipywidgets", "IPython", "nbformat", "myst_nb", "jupyter_book", "sphinx")
+#: Read anywhere: the version is set in attnlib/__init__.py before it imports anything.
+VERSION = "attnlib.__version__"
 
 
-def _modules(entry: str) -> list[Path]:
-    path = PACKAGE / entry
-    return sorted(path.rglob("*.py")) if path.is_dir() else [path]
-
-
-def _imported(path: Path) -> set[str]:
+def _imported(module: str, path: Path) -> set[str]:
     """Absolute names of every module ``path`` imports (relative imports resolved), at any depth."""
-    package = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
-    if path.name != "__init__.py":
-        package = package.rsplit(".", 1)[0]
+    package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
     names = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
@@ -30,25 +28,58 @@ def _imported(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = package.split(".")
             base = base[: len(base) - node.level + 1] if node.level else []
-            module = ".".join(base + ([node.module] if node.module else []))
-            names.add(module)
-            names |= {f"{module}.{alias.name}" for alias in node.names}
+            imported = ".".join(base + ([node.module] if node.module else []))
+            names |= {f"{imported}.{alias.name}" if f"{imported}.{alias.name}" in MODULES or imported == "attnlib"
+                      else imported for alias in node.names}
     return names
 
 
-@pytest.mark.parametrize("entry", SCIENCE)
-def test_science_imports_nothing_from_the_layers_above(entry):
-    for path in _modules(entry):
-        upward = sorted(n for n in _imported(path) if any(n == f"attnlib.{u}" or n.startswith(f"attnlib.{u}.")
-                                                          for u in UPPER))
-        assert not upward, f"{path.relative_to(PACKAGE.parent)} imports {upward}"
-        book_only = sorted(n for n in _imported(path) if n.split(".")[0] in BOOK_ONLY)
-        assert not book_only, f"{path.relative_to(PACKAGE.parent)} imports book-only packages {book_only}"
+def _rank(part) -> tuple[int, int]:
+    """Layer first; inside the science layer, the order of the table (the science parts build on each other)."""
+    order = [p.name for p in PARTS if p.top].index(part.name.split(".")[0])
+    return LAYERS.index(part.layer), order if part.layer == "science" else 0
 
 
-def test_every_module_belongs_to_a_layer():
-    entries = {p.name for p in PACKAGE.iterdir() if p.suffix == ".py" or (p.is_dir() and (p / "__init__.py").exists())}
-    assert entries <= set(SCIENCE) | {"book", "teach", "cli.py"}, entries - set(SCIENCE) - {"book", "teach", "cli.py"}
+def test_every_module_belongs_to_a_part_and_every_part_exists():
+    for module in MODULES:
+        part_of(module)                                       # raises naming the module when none holds it
+    for part in PARTS:
+        assert any(m == f"attnlib.{part.name}" or m.startswith(f"attnlib.{part.name}.") for m in MODULES) \
+            or part.name == "__init__", f"attnlib.layout names {part.name!r}, which does not exist"
+
+
+def test_the_parts_of_the_table_are_the_top_level_of_the_package():
+    top = {p.name.removesuffix(".py") for p in (ROOT / "attnlib").iterdir()
+           if p.suffix == ".py" or (p / "__init__.py").exists()}
+    assert top == {p.name for p in PARTS if p.top}
+    loose = sorted(p.name for p in (ROOT / "attnlib").glob("*.py"))
+    assert loose == ["__init__.py", "cli.py", "layout.py"], loose
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_no_module_imports_a_later_part(module):
+    own = part_of(module)
+    for name in _imported(module, MODULES[module]):
+        if name.startswith("attnlib") and name != VERSION and name != "attnlib":
+            other = part_of(name)
+            if other.name.split(".")[0] != own.name.split(".")[0]:
+                assert _rank(other) <= _rank(own), f"{module} ({own.layer}) imports {name} ({other.layer})"
+        assert own.layer not in ("plumbing", "science") or name.split(".")[0] not in BOOK_ONLY, \
+            f"{module} imports the book-only package {name}"
+
+
+def test_the_rank_test_fails_on_an_upward_import(tmp_path):
+    """The check above can fail: a science module importing the book layer is caught."""
+    path = tmp_path / "bad.py"
+    path.write_text("from ..book import presets\n")
+    imported = _imported("attnlib.results.bad", path)
+    assert "attnlib.book.presets" in imported
+    assert _rank(part_of("attnlib.book.presets")) > _rank(part_of("attnlib.results.runs"))
+
+
+def test_contributing_shows_the_tree_of_the_layout_table():
+    assert tree() in (ROOT / "CONTRIBUTING.md").read_text(), \
+        "CONTRIBUTING.md's tree differs from attnlib.layout.tree(); paste the new one"
 
 
 def test_import_attnlib_needs_no_book_dependency():
@@ -60,7 +91,7 @@ class Blocked:
         if name.split(".")[0] in {BOOK_ONLY!r}:
             raise ImportError("blocked for this test: " + name)
 sys.meta_path.insert(0, Blocked())
-import attnlib, attnlib.explain, attnlib.plots, attnlib.analysis, attnlib.runs, attnlib.train, attnlib.testing
+import attnlib, attnlib.explain, attnlib.plots, attnlib.results, attnlib.training, attnlib.paper
 print(sorted(m for m in sys.modules if m.startswith(("attnlib.book", "attnlib.teach", "attnlib.cli"))
              or m.split(".")[0] in {BOOK_ONLY!r}))
 """

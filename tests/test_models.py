@@ -8,7 +8,7 @@ import torch
 from attnlib.data.base import Split
 from attnlib.data.batching import make_batch, real_token_mask
 from attnlib.models import ATTENTIONS, ENCODERS, ModelConfig, build_model
-from attnlib.errors import ConfigError
+from attnlib.plumbing.errors import ConfigError
 
 VOCAB, EMBED, HIDDEN = 30, 8, 16
 PAIRS = list(itertools.product(ENCODERS, ATTENTIONS))

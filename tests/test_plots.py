@@ -14,7 +14,7 @@ from matplotlib.container import BarContainer  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from attnlib import plots  # noqa: E402
-from attnlib.testing import synthetic_instances  # noqa: E402
+from attnlib.plots.synthetic import synthetic_instances  # noqa: E402
 
 INSTANCE_PLOTS = {
     "tau_histogram": lambda df, **kw: plots.tau_histogram(df, **kw),
@@ -26,7 +26,7 @@ INSTANCE_PLOTS = {
 
 
 def make_instances(n=300, n_classes=2, seed=0):
-    """A random per-instance frame, built here independently of attnlib.testing.synthetic_instances."""
+    """A random per-instance frame, built here independently of attnlib.plots.synthetic.synthetic_instances."""
     rng = np.random.default_rng(seed)
     tau = rng.uniform(-1, 1, size=(n, 3))
     tau[rng.random(size=(n, 3)) < 0.03] = np.nan  # constant importance vectors give NaN τ
@@ -447,7 +447,7 @@ def test_docstring_examples_run():
 
 
 def test_violins_mark_the_papers_medians_per_bin_and_class():
-    from attnlib.testing import synthetic_instances
+    from attnlib.plots.synthetic import synthetic_instances
 
     frame = synthetic_instances(n=200)
     paper = pd.DataFrame({"bin": ["[0.00, 0.25)", "[0.75, 1.00)", "[0.25, 0.50)"], "group": ["0", "1", "7"],
@@ -460,3 +460,32 @@ def test_violins_mark_the_papers_medians_per_bin_and_class():
     crosses = [c for c in fig.axes[0].collections if c.get_label() == "paper's median"]
     assert sorted(crosses[0].get_offsets()[:, 1]) == [0.0, 2.0, 3.0]                     # centred on the bins
     plt.close(fig)
+
+
+# ------------------------------------------------------------------------------------------------ lengths, strength
+
+def test_length_boxplot_one_box_per_dataset_on_a_log_axis():
+    lengths = pd.DataFrame({"dataset": ["sst"] * 5 + ["imdb"] * 3, "tokens": [3, 5, 8, 13, 21, 100, 200, 300]})
+    fig = new_figure_only(lambda: plots.length_boxplot(lengths))
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log" and [t.get_text() for t in ax.get_yticklabels()] == ["sst", "imdb"]
+
+
+def test_significance_by_length_draws_the_share_per_length_bin():
+    frame = pd.DataFrame({"dataset": "sst", "encoder": ["lstm"] * 4 + ["average"] * 4,
+                          "length": [5, 5, 30, 30] * 2, "p_attention_gradient": [0.01, 0.5, 0.01, 0.01] * 2})
+    fig = new_figure_only(lambda: plots.significance_by_length(frame))
+    lines = fig.axes[0].get_lines()
+    assert [line.get_label() for line in lines] == ["sst lstm", "sst average"]
+    assert list(lines[0].get_ydata()) == [0.5, 1.0] and list(lines[0].get_xdata()) == ["≤10", "21–40"]
+    assert lines[0].get_linestyle() == "-" and lines[1].get_linestyle() == "--"
+
+
+def test_adversary_strength_curves_one_line_per_configuration_and_restart_count():
+    strength = pd.DataFrame({"configuration": ["sst lstm+tanh"] * 4 + ["sst average+tanh"] * 4,
+                             "iterations": [50, 500] * 4, "adversaries": [1, 1, 5, 5] * 2,
+                             "median": np.linspace(0.1, 0.5, 8), "high_median": np.linspace(0.2, 0.6, 8)})
+    fig = new_figure_only(lambda: plots.adversary_strength_curves(strength, high_attention=0.75))
+    left, right = fig.axes
+    assert len(left.lines) == len(right.lines) == 4 and right.get_title() == "max attention ≥ 0.75"
+    assert list(right.lines[0].get_ydata()) == [0.2, pytest.approx(0.2 + 0.4 / 7)]

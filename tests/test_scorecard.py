@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 from attnlib.book.ablations import adversary_strength, gap_explanations
-from attnlib.book.scorecard import (closest_seeds, max_attention_bin, our_numbers, paper_numbers, scorecard,
-                                    totals)
-from attnlib.paper import paper_adversarial_quartiles, paper_table2, paper_test_performance
+from attnlib.book.scorecard import closest_seeds, our_numbers, paper_numbers, scorecard, totals
+from attnlib.paper.jain_wallace import max_attention_bin_label
+from attnlib.paper.jain_wallace import paper_adversarial_quartiles, paper_table2, paper_test_performance
 
 
 def fake_result(seed: int, shift: float, dataset="sst", encoder="lstm", attention="tanh"):
@@ -27,14 +27,14 @@ def fake_result(seed: int, shift: float, dataset="sst", encoder="lstm", attentio
 
 
 def test_max_attention_bins_are_the_papers():
-    assert list(max_attention_bin([0.0, 0.2499, 0.25, 0.5, 0.74, 0.75, 1.0])) == [
-        "[0.00, 0.25)", "[0.00, 0.25)", "[0.25, 0.50)", "[0.50, 0.75)", "[0.50, 0.75)", "[0.75, 1.00)", "[0.75, 1.00)"]
+    assert list(max_attention_bin_label([0.0, 0.2499, 0.25, 0.5, 0.74, 0.75, 1.0])) == [
+        "[0.00, 0.25)", "[0.00, 0.25)", "[0.25, 0.50)", "[0.50, 0.75)", "[0.50, 0.75)", "[0.75, 1.00]", "[0.75, 1.00]"]
 
 
 def test_our_numbers_are_the_medians_and_means_of_the_instances():
     numbers = our_numbers(fake_result(0, 0.0)).set_index(["kind", "quantity", "group"])["value"]
-    assert numbers[("permutation median", "[0.75, 1.00)", "1")] == pytest.approx(0.07)
-    assert numbers[("permutation median", "[0.75, 1.00)", "all")] == pytest.approx(np.median([0.03, 0.07]))
+    assert numbers[("permutation median", "[0.75, 1.00]", "1")] == pytest.approx(0.07)
+    assert numbers[("permutation median", "[0.75, 1.00]", "all")] == pytest.approx(np.median([0.03, 0.07]))
     assert numbers[("adversarial mean", "max JSD within ε = 0.05", "overall")] == pytest.approx(0.35)
     assert numbers[("Table 2", "τ(attention, gradient) sig_frac", "overall")] == 0.5
     assert numbers[("test metric", "accuracy", "overall")] == 0.80
@@ -53,10 +53,10 @@ def test_scorecard_compares_seed_mean_and_range_with_the_papers_numbers():
     accuracy = card[(card["kind"] == "test metric") & (card["quantity"] == "accuracy")].iloc[0]
     theirs = paper_test_performance().query("dataset == 'sst' and encoder == 'lstm' and attention == 'tanh'")
     assert accuracy["paper"] == theirs["accuracy"].iloc[0] and accuracy["tolerance"] == 0.02
-    adversarial = card[(card["kind"] == "adversarial median") & (card["quantity"] == "[0.75, 1.00)")
+    adversarial = card[(card["kind"] == "adversarial median") & (card["quantity"] == "[0.75, 1.00]")
                        & (card["group"] == "0")].iloc[0]
     published = paper_adversarial_quartiles().query(
-        "dataset == 'sst' and encoder == 'lstm' and bin == '[0.75, 1.00)' and group == '0'")["median"].iloc[0]
+        "dataset == 'sst' and encoder == 'lstm' and bin == '[0.75, 1.00]' and group == '0'")["median"].iloc[0]
     assert adversarial["paper"] == published and adversarial["ours"] == pytest.approx(np.linspace(0.1, 0.6, 8)[3] + 0.02)
     assert set(card["kind"]) == {"test metric", "Table 2", "permutation median", "adversarial median", "adversarial mean"}
     assert len(card) == len(card.drop_duplicates(["kind", "quantity", "group"]))      # one row per published number

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from attnlib.explain import jsd
-from attnlib.seeds import attention_jsd_between_seeds, seed_statistics, statistics_over_seeds
+from attnlib.paper.seed_variance import attention_jsd_between_seeds, seed_statistics, statistics_over_seeds
 
 
 def _summary(tau: float, sig: float) -> pd.DataFrame:

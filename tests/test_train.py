@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from attnlib.data.base import TextDataset, Vocabulary
-from attnlib.train import TrainConfig, class_weight, make_optimizer, predict_split, train_model
-from attnlib.metrics import evaluate_predictions
+from attnlib.training.recipe import TrainConfig, class_weight, make_optimizer, predict_split, train_model
+from attnlib.training.metrics import evaluate_predictions
 from test_models import model_for, random_split
 
 WORDS = [f"w{i}" for i in range(26)]
@@ -99,12 +99,12 @@ def test_pair_training_runs():
 
 def test_training_stops_when_the_dev_metric_is_perfect_with_the_weights_of_the_full_schedule(monkeypatch):
     """Once dev ROC-AUC is 1.0 no later epoch can be selected: stopping there keeps exactly the same weights."""
-    import attnlib.train
+    import attnlib.training.recipe
 
     dataset = learnable_dataset()
     trained = {}
     for name, best_possible in (("stopped", 1.0), ("full", 2.0)):   # 2.0: never reached, all epochs run
-        monkeypatch.setattr(attnlib.train, "BEST_POSSIBLE", best_possible)
+        monkeypatch.setattr(attnlib.training.recipe, "BEST_POSSIBLE", best_possible)
         model = model_for("average", "tanh", seed=1)
         summary = train_model(model, dataset, TrainConfig(epochs=25, batch_size=8, seed=4), torch.device("cpu"),
                               progress=False)
@@ -126,7 +126,7 @@ def test_last_epoch_selection_keeps_the_final_weights_and_runs_every_epoch():
     schedule = model_for("average", "tanh", seed=1)      # the same schedule, stopped by hand after 25 epochs
     optimizer = make_optimizer(schedule, TrainConfig(epochs=25, batch_size=8))
     from attnlib.data.batching import batch_order
-    from attnlib.train import epoch_seed, train_epoch
+    from attnlib.training.recipe import epoch_seed, train_epoch
     config = TrainConfig(epochs=25, batch_size=8, seed=4)
     for epoch in range(25):
         train_epoch(schedule, optimizer, dataset.split("train"), batch_order(dataset.split("train"), 8,
@@ -153,8 +153,8 @@ def test_frozen_embeddings_do_not_move_and_get_no_optimiser_state():
 
 
 def test_training_sample_is_seeded_the_same_for_every_run_seed():
-    from attnlib.errors import ConfigError
-    from attnlib.runs import RunConfig, training_indices, training_view
+    from attnlib.plumbing.errors import ConfigError
+    from attnlib.results.runs import RunConfig, training_indices, training_view
 
     dataset = learnable_dataset(n_train=200)
     configs = [RunConfig("toy", "lstm", "tanh", seed=seed, train_sample=50) for seed in (0, 1, 2)]

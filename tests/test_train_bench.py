@@ -1,4 +1,6 @@
 """The training benchmark and the preset estimator, on a tiny synthetic dataset."""
+import time
+
 import pytest
 import torch
 
@@ -8,9 +10,9 @@ from attnlib.data.vocab import build_vocab
 from attnlib.book.estimate import estimate_experiment
 from attnlib.models import ModelConfig, build_model
 from attnlib.models.encoders import LSTMEncoder
-from attnlib.runs import RunConfig
-from attnlib.train_bench import run_training_benchmark, use_reference_encoders
-from attnlib.analysis import AnalysisConfig
+from attnlib.results.runs import RunConfig
+from attnlib.training.bench import run_training_benchmark, use_packed_encoders
+from attnlib.results.analyses import AnalysisConfig
 
 from helpers import EMBED, VOCAB, random_split
 
@@ -21,7 +23,7 @@ def tiny_dataset() -> TextDataset:
     return TextDataset("tiny", "classification", vocab, ["negative", "positive"], splits, embedding="random")
 
 
-def test_reference_encoders_are_packed_and_compute_the_same():
+def test_packed_encoders_compute_the_same():
     torch.manual_seed(0)
     model = build_model(ModelConfig("classification", "lstm", "tanh", hidden=8), torch.randn(VOCAB, EMBED))
     from attnlib.data.batching import make_batch
@@ -29,7 +31,7 @@ def test_reference_encoders_are_packed_and_compute_the_same():
     split = random_split(6)
     batch = make_batch(split, range(6))
     fast = model.predict(batch)
-    assert use_reference_encoders(model) is model
+    assert use_packed_encoders(model) is model
     assert all(m.packed for m in model.modules() if isinstance(m, LSTMEncoder))
     torch.testing.assert_close(model.predict(batch), fast, atol=1e-6, rtol=0)
 
@@ -39,12 +41,36 @@ def test_training_benchmark_reports_both_sides_on_the_same_batches():
                                    repeats=1)
     assert list(table.index) == ["lstm", "cnn", "average"]
     assert (table["n_batches"] == 3).all() and (table["batches_per_epoch"] == 8).all()
-    assert (table["reference_seconds"] > 0).all() and (table["fast_seconds"] > 0).all()
-    assert table["ratio"].tolist() == pytest.approx((table["reference_seconds"] / table["fast_seconds"]).tolist())
+    assert (table["packed_seconds"] > 0).all() and (table["fast_seconds"] > 0).all()
     # the same weights and batches on both sides: the losses agree to float rounding
     assert (table["max_loss_difference"] < 1e-5).all()
     with pytest.raises(ValueError, match="n_batches must be between 1 and 7"):
         run_training_benchmark(tiny_dataset(), torch.randn(VOCAB, EMBED), n_batches=8, batch_size=8, hidden=8)
+
+
+def _slowed(model):
+    """The model with every forward pass 50 ms slower (same outputs): the benchmark must see the delay."""
+    forward = model.forward
+
+    def slow_forward(*args, **kwargs):
+        time.sleep(0.05)
+        return forward(*args, **kwargs)
+
+    model.forward = slow_forward
+    return model
+
+
+def test_training_benchmark_measures_a_known_slowdown():
+    """Against a model slowed by 50 ms per batch, the ratio is (fast + 0.05 n) / fast, far above 1."""
+    n_batches = 3
+    table = run_training_benchmark(tiny_dataset(), torch.randn(VOCAB, EMBED), encoders=("average",),
+                                   n_batches=n_batches, batch_size=8, hidden=8, repeats=1, compared_with=_slowed)
+    row = table.loc["average"]
+    assert 0.045 * n_batches <= row["packed_seconds"] - row["fast_seconds"] <= 0.05 * n_batches + 0.2
+    assert row["ratio"] > 5 and row["max_loss_difference"] < 1e-5
+    unslowed = run_training_benchmark(tiny_dataset(), torch.randn(VOCAB, EMBED), encoders=("average",),
+                                      n_batches=n_batches, batch_size=8, hidden=8, repeats=1)
+    assert unslowed.loc["average", "ratio"] < row["ratio"]
 
 
 def test_estimate_scales_the_timed_sample_to_the_whole_experiment():

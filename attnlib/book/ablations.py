@@ -16,22 +16,23 @@ import json
 import numpy as np
 import pandas as pd
 
-from ..analysis import sample_indices
 from ..explain import adversarial_over_split, max_jsd_within
-from ..fingerprint import ANALYSIS_CODE, code_fingerprint
-from ..io import read_json, write_json
+from ..paper.jain_wallace import FIGURE_EPSILON, MAX_ATTENTION_EDGES
+from ..plumbing.io import read_json, write_json
+from ..results.analyses import sample_indices
+from ..results.fingerprint import ANALYSIS_CODE, code_fingerprint
+from .experiments import Result, experiment_finished, train_and_analyse_experiments
 from .presets import ABLATIONS
 from .scorecard import our_numbers
-from .runner import experiment_finished
-from .tables import Result, collect_experiments
 
-__all__ = ["ablation_results", "gap_explanations", "adversary_strength", "HIGH_ATTENTION"]
+__all__ = ["HIGH_ATTENTION", "STRENGTH_CONFIGURATIONS", "ablation_results", "ablation_table", "adversary_strength",
+           "all_ablation_results", "gap_explanations", "strength_sweep", "top_bin_composition"]
 
 #: The columns of :func:`adversary_strength`.
 STRENGTH_COLUMNS = ["iterations", "adversaries", "median", "mean", "high_median", "n", "n_high"]
 
-#: Instances whose largest attention weight is at least this are the "high max-attention" bin of the paper's plots.
-HIGH_ATTENTION = 0.75
+#: Instances whose largest attention weight is at least this are the top max-attention bin of the paper's plots.
+HIGH_ATTENTION = MAX_ATTENTION_EDGES[-2]
 
 
 def ablation_results(name: str, available: set[str], *, compute: bool, data_dir=None, runs_dir=None,
@@ -41,7 +42,8 @@ def ablation_results(name: str, available: set[str], *, compute: bool, data_dir=
     experiments = ABLATIONS[name].experiments(available)
     if not compute:
         experiments = [e for e in experiments if experiment_finished(e, data_dir=data_dir, runs_dir=runs_dir)]
-    return collect_experiments(experiments, data_dir=data_dir, runs_dir=runs_dir, device=device, progress=progress)
+    return train_and_analyse_experiments(experiments, data_dir=data_dir, runs_dir=runs_dir, device=device,
+                                         progress=progress)
 
 
 def gap_explanations(card: pd.DataFrame, ablations: dict[str, list[Result]]) -> pd.DataFrame:
@@ -85,12 +87,12 @@ def gap_explanations(card: pd.DataFrame, ablations: dict[str, list[Result]]) -> 
 
 
 def adversary_strength(result: Result, *, iterations=(50, 150, 500, 1500), adversaries=(1, 5, 10), limit: int = 300,
-                       epsilon: float = 0.05, progress: bool = False) -> pd.DataFrame:
+                       epsilon: float = FIGURE_EPSILON, progress: bool = False) -> pd.DataFrame:
     """The max JSD within ``epsilon`` found by searches of different strength on the same test instances.
 
     The searches run on a seeded sample (seed 0) of ``limit`` of the instances ``result``'s analysis covers, with
     the paper's learning rate; the result is cached in the run's folder under a key of these
-    settings and of the analysis code (:data:`~attnlib.fingerprint.ANALYSIS_CODE`).
+    settings and of the analysis code (:data:`~attnlib.results.fingerprint.ANALYSIS_CODE`).
 
     Returns
     -------
@@ -121,3 +123,48 @@ def adversary_strength(result: Result, *, iterations=(50, 150, 500, 1500), adver
                          "n": int(len(best)), "n_high": int(high.sum())})
     write_json(cache, rows)
     return pd.DataFrame(rows)[STRENGTH_COLUMNS]
+
+
+def all_ablation_results(available: set[str], *, compute: bool, data_dir=None, runs_dir=None, device: str = "auto",
+                         progress: bool = True) -> dict[str, list[Result]]:
+    """:func:`ablation_results` of every ablation of ``presets.toml``, by name."""
+    return {name: ablation_results(name, available, compute=compute, data_dir=data_dir, runs_dir=runs_dir,
+                                   device=device, progress=progress) for name in ABLATIONS}
+
+
+def ablation_table(ablated: dict[str, list[Result]]) -> pd.DataFrame:
+    """One row per ablation: what it changes, its configurations and datasets, and how many runs it has here."""
+    return pd.DataFrame([{"ablation": name, "changes": ABLATIONS[name].description,
+                          "configurations": ", ".join(f"{e}+{a}" for e, a in ABLATIONS[name].configurations),
+                          "datasets": ", ".join(ABLATIONS[name].datasets), "runs": len(ablated.get(name, ()))}
+                         for name in ABLATIONS])
+
+
+#: The configurations (of SST, the first seed) whose search strength the scorecard sweeps.
+STRENGTH_CONFIGURATIONS = (("sst", "lstm", "tanh"), ("sst", "lstm", "dot"), ("sst", "average", "tanh"))
+
+
+def strength_sweep(results: list[Result], *, compute: bool) -> pd.DataFrame:
+    """:func:`adversary_strength` of each of :data:`STRENGTH_CONFIGURATIONS` among ``results``, with a
+    ``configuration`` column; empty unless ``compute`` (the sweep runs with the paper preset or the ablations)."""
+    chosen = [r for r in results if (r.dataset, r.encoder, r.attention) in STRENGTH_CONFIGURATIONS]
+    if not (compute and chosen):
+        return pd.DataFrame()
+    return pd.concat([adversary_strength(r).assign(configuration=r.label) for r in chosen], ignore_index=True)
+
+
+#: Finer bins inside the top max-attention bin, for :func:`top_bin_composition`.
+TOP_BIN_EDGES = (HIGH_ATTENTION, 0.9, 0.97, 1.0)
+
+
+def top_bin_composition(result: Result, epsilon: float = FIGURE_EPSILON) -> pd.DataFrame:
+    """How the max JSD within ``epsilon`` falls as attention becomes peakier inside the top max-attention bin: the
+    instances and median max JSD per finer bin of :data:`TOP_BIN_EDGES` (the last closed)."""
+    frame = result.analysis.instances
+    peaky = frame[frame.max_attention >= HIGH_ATTENTION]
+    labels = [f"[{low:.2f}, {high:.2f})" for low, high in zip(TOP_BIN_EDGES[:-2], TOP_BIN_EDGES[1:-1])]
+    labels.append(f"≥ {TOP_BIN_EDGES[-2]:.2f}")
+    cut = pd.cut(peaky.max_attention, [*TOP_BIN_EDGES[:-1], TOP_BIN_EDGES[-1] + 1e-4], right=False, labels=labels)
+    table = peaky.groupby(cut, observed=False)[result.analysis.ensure_epsilon(epsilon)].agg(["size", "median"])
+    table.index.name = f"max attention (seed {result.seed})"
+    return table

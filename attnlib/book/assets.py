@@ -16,9 +16,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import paths
-from ..errors import AttnlibError
-from ..io import atomic_path
+from ..plumbing import paths
+from ..plumbing.errors import AttnlibError
+from ..plumbing.io import atomic_path
 
 
 @dataclass(frozen=True)

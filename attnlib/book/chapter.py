@@ -14,13 +14,13 @@ import numbers
 from pathlib import Path
 
 from ..data import DATASET_NAMES
-from ..device import DEVICES
-from ..errors import ConfigError
 from ..models import ATTENTIONS, ENCODERS
+from ..plumbing.device import DEVICES
+from ..plumbing.errors import ConfigError
+from .experiments import Result, find, left_out_note, one_seed, train_and_analyse
 from .presets import PRESETS
-from .tables import Result, collect, find, left_out_note, one_seed
 
-__all__ = ["ChapterResults", "open_chapter", "check_parameters"]
+__all__ = ["ChapterResults", "open_chapter", "check_parameters", "glue_all"]
 
 
 def _one_of(name: str, value, allowed) -> None:
@@ -73,7 +73,7 @@ def open_chapter(preset: str = "default", dataset: str | None = None, encoder: s
     Returns
     -------
     results : ChapterResults
-        A list of :class:`~attnlib.book.tables.Result` with ``left_out`` and ``note()``.
+        A list of :class:`~attnlib.book.experiments.Result` with ``left_out`` and ``note()``.
     focus : Result or None
         The result of (``dataset``, ``encoder``, ``attention``) when all three are given.
     """
@@ -82,15 +82,27 @@ def open_chapter(preset: str = "default", dataset: str | None = None, encoder: s
     configuration = (dataset, encoder, attention)
     focused = None not in configuration
     left_out: list = []
-    results = collect(preset, data_dir=data_dir or None, runs_dir=runs_dir or None, device=device, seed=seed,
+    results = train_and_analyse(preset, data_dir=data_dir or None, runs_dir=runs_dir or None, device=device, seed=seed,
                       focus=configuration if focused else None, limit=limit or None, progress=progress,
                       whole_preset=whole_preset or not focused, left_out=left_out)
+    if epsilon is not None:  # the per-instance tables hold the paper's two ε; add the chapter's if it is another
+        for result in results:
+            result.analysis.ensure_epsilon(epsilon)
     shown = ChapterResults(one_seed(results, seed), preset, left_out, all_seeds=results)
     return shown, (find(results, *configuration, seed=seed) if focused else None)
 
 
+def glue_all(values: dict) -> None:
+    """Glue every value of ``values`` (a findings function's result) under its name, for ``{glue:text}`` and
+    ``{glue:md}`` in the chapter's prose."""
+    from myst_nb import glue
+
+    for name, value in values.items():
+        glue(name, value, display=False)
+
+
 class ChapterResults(list):
-    """The results a chapter shows (a list of :class:`~attnlib.book.tables.Result` of the chapter's seed), every
+    """The results a chapter shows (a list of :class:`~attnlib.book.experiments.Result` of the chapter's seed), every
     seed's results (``all_seeds``), and the experiments of its preset it left out because they were not computed
     yet."""
 

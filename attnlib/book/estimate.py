@@ -18,13 +18,13 @@ import time
 import pandas as pd
 from tqdm.auto import tqdm
 
-from ..analysis import sample_indices
 from ..data import load_dataset
 from ..data.batching import batch_order
-from ..device import resolve_device
 from ..explain import analyse_split
-from ..runs import initial_model, training_view
-from ..train import TrainConfig, class_weight, epoch_seed, make_optimizer, predict_split, train_epoch
+from ..plumbing.device import resolve_device
+from ..results.analyses import sample_indices
+from ..results.runs import initial_model, training_view
+from ..training.recipe import TrainConfig, epoch_seed, make_optimizer, positive_weight, predict_split, train_epoch
 
 __all__ = ["estimate_experiment", "estimate_preset"]
 
@@ -65,7 +65,7 @@ def estimate_experiment(experiment, dataset, *, n_batches: int = 8, n_instances:
     chunks = batch_order(train, train_config.batch_size, seed=epoch_seed(train_config, 0))
     timed = chunks[: max(1, min(n_batches, len(chunks)))]
     optimizer = make_optimizer(model, train_config)
-    pos_weight = class_weight(train) if model.task == "classification" else 1.0
+    pos_weight = positive_weight(model.task, train)
     train_epoch(model, optimizer, train, chunks[-1:], pos_weight, device)                 # warm-up
     per_batch = _seconds(lambda: train_epoch(model, optimizer, train, timed, pos_weight, device)) / len(timed)
     dev = dataset.split("dev")

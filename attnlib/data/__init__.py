@@ -10,11 +10,12 @@ Every prepared dataset is a :class:`TextDataset` whose ``notes`` list how it dif
 the paper used.
 """
 from .base import EOS, PAD, SOS, SPECIAL_TOKENS, SPLITS, UNK, Split, TextDataset, Vocabulary
-from .cache import PREPROCESS_VERSION, default_cache_dir
-from .download import HOW_TO_GET, SOURCES, DownloadWarning, Resource, download_enabled, fetch, fetch_url, sources
+from .cache import PREPROCESS_VERSION
+from .download import HOW_TO_GET, SOURCES, DownloadWarning, Resource, fetch, fetch_url, sources
 from .embeddings import EMBEDDING_SOURCES, Embeddings, default_embedding_source, load_embeddings
-from .locate import DataDir, FileRef, FileSpec, default_data_dir, resolve_data_dir
-from .registry import DATASET_NAMES, dataset_info, dataset_status, fetch_missing, is_classification, load_dataset
+from .locate import DataDir, FileRef, FileSpec, resolve_data_dir
+from .registry import (DATASET_NAMES, dataset_family, dataset_info, dataset_status, fetch_missing, is_classification,
+                       load_dataset)
 from .text import clean, clean_20news, keras_tokenize, spacy_tokenize, split_tokens, sst_tokenize
 from .vocab import MIN_DF, build_vocab, length_filter
 
@@ -22,14 +23,15 @@ __all__ = [
     # prepared data
     "TextDataset", "Split", "Vocabulary", "PAD", "UNK", "SOS", "EOS", "SPECIAL_TOKENS", "SPLITS",
     # registry
-    "DATASET_NAMES", "load_dataset", "fetch_missing", "dataset_status", "dataset_info", "is_classification",
+    "DATASET_NAMES", "load_dataset", "fetch_missing", "dataset_status", "dataset_info", "dataset_family",
+    "is_classification",
     # vectors
     "load_embeddings", "Embeddings", "EMBEDDING_SOURCES", "default_embedding_source",
     # tokenisers and vocabulary
     "sst_tokenize", "clean", "clean_20news", "keras_tokenize", "split_tokens", "spacy_tokenize",
     "build_vocab", "length_filter", "MIN_DF",
     # files, downloads, cache
-    "DataDir", "FileRef", "FileSpec", "resolve_data_dir", "default_data_dir",
-    "Resource", "SOURCES", "HOW_TO_GET", "sources", "fetch", "fetch_url", "download_enabled", "DownloadWarning",
-    "PREPROCESS_VERSION", "default_cache_dir",
+    "DataDir", "FileRef", "FileSpec", "resolve_data_dir",
+    "Resource", "SOURCES", "HOW_TO_GET", "sources", "fetch", "fetch_url", "DownloadWarning",
+    "PREPROCESS_VERSION",
 ]

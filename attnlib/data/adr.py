@@ -1,4 +1,4 @@
-"""Twitter adverse drug reactions (ADR), binary (PROTOCOL.md §2.1-2.2; the authors' ``Tweet_ADR.ipynb``).
+"""Twitter adverse drug reactions (ADR), binary (book/protocol.md §2.1-2.2; the authors' ``Tweet_ADR.ipynb``).
 
 The data is not public; the authors send their preprocessed ``adr_dataset.csv`` on request. That CSV
 has the columns ``text`` (already cleaned, space-separated tokens), ``label`` (1 = mentions an ADR)
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 
-from ..errors import DataError
+from ..plumbing.errors import DataError
 from .base import SPLITS, TextDataset
 from .locate import DataDir, FileSpec
 from .text import split_tokens

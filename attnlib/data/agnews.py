@@ -1,4 +1,4 @@
-"""AG News, World vs Business (PROTOCOL.md §2.1-2.2; the authors' ``AGNews.ipynb``).
+"""AG News, World vs Business (book/protocol.md §2.1-2.2; the authors' ``AGNews.ipynb``).
 
 Input: the headerless CSVs ``class(1-4),title,description``. Classes 1 (World) → 0 and
 3 (Business) → 1; only the description is used, tokenised with the authors' ``cleaner``.
@@ -16,7 +16,7 @@ import io
 
 import numpy as np
 
-from ..errors import DataError
+from ..plumbing.errors import DataError
 from .base import SPLITS, TextDataset
 from .locate import DataDir, FileSpec
 from .text import clean

@@ -1,4 +1,4 @@
-"""bAbI tasks 1-3 (PROTOCOL.md §2.1-2.2; the authors' ``Babi.ipynb``).
+"""bAbI tasks 1-3 (book/protocol.md §2.1-2.2; the authors' ``Babi.ipynb``).
 
 Files: ``tasks_1-20_v1-2/en-10k/qa{1,2,3}_*_{train,test}.txt`` (plain or inside the official
 ``tasks_1-20_v1-2.tar.gz`` or a repacked archive). For each question the passage is every story
@@ -13,7 +13,7 @@ When an ``en-10k`` train file is missing (task 3 in ``shared/data``), the 1k ``e
 """
 from __future__ import annotations
 
-from ..errors import DataError
+from ..plumbing.errors import DataError
 from .base import TextDataset
 from .locate import DataDir, FileSpec
 from .text import split_tokens

@@ -2,7 +2,7 @@
 
 A loader turns the raw files of one dataset family into a :class:`TextDataset`: a vocabulary and
 train/dev/test :class:`Split` objects whose sequences are token ids framed by ``<SOS>`` and ``<EOS>``,
-exactly as Jain & Wallace's vectorizer does (PROTOCOL.md §2.1).
+exactly as Jain & Wallace's vectorizer does (book/protocol.md §2.1).
 """
 from __future__ import annotations
 
@@ -87,7 +87,7 @@ class TextDataset:
     task : {"classification", "pair"}
         ``classification``: one text, binary label. ``pair``: passage + question, softmax over classes.
     vocab : Vocabulary
-        Built on the train split only (PROTOCOL.md §2.1).
+        Built on the train split only (book/protocol.md §2.1).
     class_names : list of str
         Name of each class index.
     splits : dict of str to Split

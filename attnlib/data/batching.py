@@ -1,4 +1,4 @@
-"""Padded batches and the authors' length-bucketed batch order (PROTOCOL.md §2.3)."""
+"""Padded batches and the authors' length-bucketed batch order (book/protocol.md §2.3)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
@@ -116,7 +116,7 @@ def batch_order(split: Split, batch_size: int, seed: int | None = None) -> list[
     """Index chunks of ``batch_size`` examples in the order the authors iterate them.
 
     With ``seed`` (training): sort by a noisy length, ``len + randint(floor(-0.1 len), ceil(0.1 len))``,
-    cut into contiguous chunks and shuffle the chunk order (PROTOCOL.md §2.3). Without ``seed``
+    cut into contiguous chunks and shuffle the chunk order (book/protocol.md §2.3). Without ``seed``
     (evaluation): sort by length, stable, no shuffling.
     """
     if batch_size < 1:

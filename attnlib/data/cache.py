@@ -18,11 +18,8 @@ import warnings
 from pathlib import Path
 from typing import Any, Iterable
 
-from .. import paths
-
 __all__ = [
     "PREPROCESS_VERSION",
-    "default_cache_dir",
     "fingerprint",
     "atomic_write_bytes",
     "load_pickle",
@@ -31,11 +28,6 @@ __all__ = [
 
 #: Bump whenever tokenisation, splitting or vocabulary building changes what a loader returns.
 PREPROCESS_VERSION = 1
-
-
-def default_cache_dir(cache_dir: str | os.PathLike | None = None) -> Path:
-    """The cache directory: ``cache_dir`` if given, else :func:`attnlib.paths.cache_dir`."""
-    return paths.cache_dir(cache_dir)
 
 
 def fingerprint(name: str, sources: Iterable[tuple[str, str]], options: dict[str, Any] | None = None) -> str:

@@ -1,4 +1,4 @@
-"""CNN news reading comprehension, Chen et al. (2016) format (PROTOCOL.md §2.1; the authors' ``CNN.ipynb``).
+"""CNN news reading comprehension, Chen et al. (2016) format (book/protocol.md §2.1; the authors' ``CNN.ipynb``).
 
 Files: ``cnn/{train,dev,test}.txt`` (plain or inside Danqi Chen's ``cnn.tar.gz``). Examples are blocks
 separated by blank lines: line 0 the question (with ``@placeholder``), line 1 the answer entity,
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import DataError
+from ..plumbing.errors import DataError
 from .base import SPLITS, TextDataset
 from .locate import DataDir, FileSpec
 from .text import split_tokens

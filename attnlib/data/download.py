@@ -34,10 +34,10 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import paths
-from ..errors import DataError
+from ..plumbing import paths
+from ..plumbing.errors import DataError
 
-__all__ = ["Resource", "SOURCES", "HOW_TO_GET", "DownloadWarning", "sources", "download_enabled", "fetch",
+__all__ = ["Resource", "SOURCES", "HOW_TO_GET", "DownloadWarning", "sources", "fetch",
            "fetch_url"]
 
 
@@ -142,9 +142,6 @@ HOW_TO_GET: dict[str, str] = {
     "anemia": "MIMIC-III needs PhysioNet credentialed access (https://physionet.org/content/mimiciii/); build "
     "anemia_dataset.csv with the authors' preprocess/MIMIC notebooks",
 }
-
-
-download_enabled = paths.download_enabled
 
 
 class DownloadWarning(UserWarning):

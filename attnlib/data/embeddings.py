@@ -1,6 +1,6 @@
 """Pretrained word vectors for a vocabulary.
 
-Like the authors' torchtext lookup (PROTOCOL.md §2.1), a word is looked up exactly as it is
+Like the authors' torchtext lookup (book/protocol.md §2.1), a word is looked up exactly as it is
 spelled; words missing from the vectors and ``<UNK>``/``<SOS>``/``<EOS>`` get zeros and the padding
 row is zero. Sources:
 
@@ -19,9 +19,10 @@ import gzip
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
+
 import numpy as np
 
-from ..errors import ConfigError, DataError
+from ..plumbing.errors import ConfigError, DataError
 from .base import PAD, SPECIAL_TOKENS, TextDataset, Vocabulary
 
 if TYPE_CHECKING:

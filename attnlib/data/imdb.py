@@ -1,4 +1,4 @@
-"""IMDB Large Movie Review Dataset (aclImdb), binary (PROTOCOL.md §2.1-2.2; the authors' ``IMDB.ipynb``).
+"""IMDB Large Movie Review Dataset (aclImdb), binary (book/protocol.md §2.1-2.2; the authors' ``IMDB.ipynb``).
 
 The authors used Keras's pre-tokenised ``imdb_full.pkl``, which is not available. This loader reads
 the raw reviews (``aclImdb/{train,test}/{pos,neg}/<id>_<rating>.txt``, plain or inside
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from ..errors import DataError
+from ..plumbing.errors import DataError
 from .base import TextDataset
 from .locate import DataDir, FileSpec, decode
 from .text import keras_tokenize

@@ -33,10 +33,10 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-from .. import paths
-from ..errors import DataError
+from ..plumbing import paths
+from ..plumbing.errors import DataError
 
-__all__ = ["DataDir", "FileRef", "FileSpec", "resolve_data_dir", "default_data_dir", "file_sha256", "decode"]
+__all__ = ["DataDir", "FileRef", "FileSpec", "resolve_data_dir", "file_sha256", "decode"]
 
 _ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2", ".tbz")
 _ARCHIVE_ERRORS = (
@@ -49,11 +49,6 @@ _ARCHIVE_ERRORS = (
     ValueError,
 )
 _GLOB_CHARS = set("*?[")
-
-
-def default_data_dir() -> Path:
-    """The data directory used when none is given (:func:`attnlib.paths.data_dir`)."""
-    return paths.data_dir()
 
 
 def resolve_data_dir(data_dir: str | os.PathLike | None = None, *, create: bool = False) -> Path:
@@ -71,7 +66,7 @@ def resolve_data_dir(data_dir: str | os.PathLike | None = None, *, create: bool 
     DataError
         If the directory does not exist (and ``create`` is False) or is not a directory.
     """
-    path = (Path(data_dir).expanduser() if data_dir is not None else default_data_dir()).absolute()
+    path = (Path(data_dir).expanduser() if data_dir is not None else paths.data_dir()).absolute()
     if not path.exists():
         if create:
             path.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""MIMIC-III Diabetes and Anemia, binary (PROTOCOL.md §2.1-2.2; the authors' ``MIMIC_*.ipynb``).
+"""MIMIC-III Diabetes and Anemia, binary (book/protocol.md §2.1-2.2; the authors' ``MIMIC_*.ipynb``).
 
 MIMIC-III needs PhysioNet credentialed access, so this loader reads the authors' preprocessed CSVs
 (``diab_dataset.csv``, ``anemia_dataset.csv``): columns ``text`` (discharge summaries already cleaned
@@ -15,7 +15,7 @@ by ``cleaner_mimic``, space-separated), ``label`` and ``exp_split``.
 """
 from __future__ import annotations
 
-from ..errors import DataError
+from ..plumbing.errors import DataError
 from .adr import read_split_csv, split_texts
 from .base import SPLITS, TextDataset
 from .locate import DataDir, FileSpec

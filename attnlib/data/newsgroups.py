@@ -1,4 +1,4 @@
-"""20 Newsgroups, baseball vs hockey (PROTOCOL.md §2.1-2.2; the authors' ``20News.ipynb``).
+"""20 Newsgroups, baseball vs hockey (book/protocol.md §2.1-2.2; the authors' ``20News.ipynb``).
 
 The authors called ``fetch_20newsgroups(subset='all', remove=('headers', 'footers', 'quotes'))``
 and kept ``rec.sport.baseball`` (label 0) and ``rec.sport.hockey`` (label 1). This loader reads the
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import DataError
+from ..plumbing.errors import DataError
 from .base import TextDataset
 from .locate import DataDir, FileRef, FileSpec
 from .text import clean_20news
@@ -49,11 +49,8 @@ def _sklearn_order(refs: list[FileRef], seed: int) -> list[tuple[str, FileRef]]:
 
 def _strippers():
     try:
-        from sklearn.datasets._twenty_newsgroups import (
-            strip_newsgroup_footer,
-            strip_newsgroup_header,
-            strip_newsgroup_quoting,
-        )
+        from sklearn.datasets._twenty_newsgroups import (strip_newsgroup_footer, strip_newsgroup_header,
+                                                         strip_newsgroup_quoting)
     except ImportError as exc:  # pragma: no cover - depends on the scikit-learn version
         raise DataError(
             f"scikit-learn's newsgroup strippers are not importable ({exc}); install scikit-learn>=1.4"

@@ -16,14 +16,16 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable
 
-from ..errors import ConfigError, DataError
+from ..plumbing import paths
+from ..plumbing.errors import ConfigError, DataError
 from . import adr, agnews, babi, cnn, imdb, mimic, newsgroups, snli, sst
 from .base import TextDataset
-from .cache import default_cache_dir, fingerprint, load_pickle, save_pickle
+from .cache import fingerprint, load_pickle, save_pickle
 from .download import HOW_TO_GET, DownloadWarning, fetch, sources
 from .locate import DataDir, FileSpec, resolve_data_dir
 
-__all__ = ["DATASET_NAMES", "load_dataset", "fetch_missing", "dataset_status", "dataset_info", "is_classification"]
+__all__ = ["DATASET_NAMES", "load_dataset", "fetch_missing", "dataset_status", "dataset_info", "dataset_family",
+           "is_classification"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,11 @@ DATASET_NAMES: tuple[str, ...] = tuple(_SPECS)
 def is_classification(name: str) -> bool:
     """Whether dataset ``name`` is a single-text classification task (else a pair task: NLI or QA)."""
     return _spec(name).task == "classification"
+
+
+def dataset_family(name: str) -> str:
+    """The family of dataset ``name``: datasets of one family share a loader and files (``babi`` for bAbI 1-3)."""
+    return _spec(name).family
 
 
 def _spec(name: str) -> _Spec:
@@ -200,7 +207,7 @@ def fetch_missing(
     """
     specs = [_spec(name) for name in dict.fromkeys(names)]
     root = resolve_data_dir(data_dir, create=True)
-    data = DataDir(root, cache_dir=default_cache_dir())
+    data = DataDir(root, cache_dir=paths.cache_dir())
     families: dict[str, list[_Spec]] = {}
     for spec in specs:
         if sources(spec.family) and _needs_download(spec, data)[1]:
@@ -309,7 +316,7 @@ def load_dataset(
     {'train': 6355, 'dev': 821, 'test': 1725}
     """
     spec = _spec(name)
-    cache_root = default_cache_dir(cache_dir)
+    cache_root = paths.cache_dir(cache_dir)
     data, files = _locate(spec, data_dir, download=download, progress=progress, cache_dir=cache_root)
     key = fingerprint(spec.name, _sources(files, data), spec.options)
     cache_file = _cache_file(cache_root, spec.name, key)
@@ -330,6 +337,7 @@ def dataset_info(name: str) -> dict[str, Any]:
     spec = _spec(name)
     return {
         "name": spec.name,
+        "family": spec.family,
         "task": spec.task,
         "files": {fs.role: list(fs.patterns) for fs in spec.files},
         "optional": [fs.role for fs in spec.files if fs.optional],
@@ -372,7 +380,7 @@ def dataset_status(
         "optional_missing": [], "cached": False, "sizes": None, "vocab_size": None, "notes": [],
         "urls": info["urls"], "how_to_get": info["how_to_get"], "error": None,
     }
-    cache_root = default_cache_dir(cache_dir)
+    cache_root = paths.cache_dir(cache_dir)
     try:
         root = resolve_data_dir(data_dir)
         status["data_dir"] = str(root)

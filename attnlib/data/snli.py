@@ -1,4 +1,4 @@
-"""SNLI 1.0 natural language inference (PROTOCOL.md §2.1-2.2; the authors' ``SNLI.ipynb``).
+"""SNLI 1.0 natural language inference (book/protocol.md §2.1-2.2; the authors' ``SNLI.ipynb``).
 
 The premise is the passage (what attention weighs), the hypothesis the question. Pairs whose
 ``gold_label`` is ``-`` are dropped; classes in alphabetical order: contradiction = 0,
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from ..errors import DataError
+from ..plumbing.errors import DataError
 from .base import SPLITS, TextDataset
 from .locate import DataDir, FileSpec
 from .text import clean

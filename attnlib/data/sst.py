@@ -1,4 +1,4 @@
-"""Stanford Sentiment Treebank, binary (PROTOCOL.md §2.1-2.2; the authors' ``SST.ipynb``).
+"""Stanford Sentiment Treebank, binary (book/protocol.md §2.1-2.2; the authors' ``SST.ipynb``).
 
 Input: the PTB-style trees ``train.txt``/``dev.txt``/``test.txt`` (as ``sst/*.txt``, or ``trees/*.txt``
 inside the official ``trainDevTestTrees_PTB.zip``). Sentence-level root labels only; trees labelled 2
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ..errors import DataError
+from ..plumbing.errors import DataError
 from .base import SPLITS, TextDataset
 from .locate import DataDir, FileSpec
 from .text import sst_tokenize

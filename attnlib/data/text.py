@@ -1,4 +1,4 @@
-"""The authors' tokenisers (PROTOCOL.md §2.1), each returning one list of tokens per text.
+"""The authors' tokenisers (book/protocol.md §2.1), each returning one list of tokens per text.
 
 =====================  ==========================================================================
 function               used for

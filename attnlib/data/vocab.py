@@ -2,7 +2,7 @@
 
 * :func:`build_vocab` keeps words whose *document* frequency in the train split is at least
   ``min_df`` (sklearn ``CountVectorizer(min_df=...)``), sorted the way ``CountVectorizer`` sorts its
-  features, after the four special tokens (PROTOCOL.md §2.1).
+  features, after the four special tokens (book/protocol.md §2.1).
 * :func:`length_filter` is the classification filter ``min_length < n_tokens < max_length`` with
   strict inequalities, where a missing bound is the split's observed min/max (quirk Q6, §2.2).
 * :func:`classification_dataset` and :func:`pair_dataset` put tokenised splits together into a
@@ -19,7 +19,7 @@ from .base import SPECIAL_TOKENS, SPLITS, Split, TextDataset, Vocabulary
 
 __all__ = ["MIN_DF", "build_vocab", "length_filter", "classification_dataset", "pair_dataset"]
 
-#: The authors' ``min_df`` per dataset (PROTOCOL.md §2.1).
+#: The authors' ``min_df`` per dataset (book/protocol.md §2.1).
 MIN_DF: dict[str, int] = {
     "sst": 1,
     "imdb": 10,
@@ -139,7 +139,7 @@ def pair_dataset(
 ) -> TextDataset:
     """A pair (NLI/QA) :class:`TextDataset`; the vocabulary covers train passages and questions.
 
-    No length filter is applied to pair tasks (PROTOCOL.md §2.2).
+    No length filter is applied to pair tasks (book/protocol.md §2.2).
     """
     vocab = build_vocab([*passages["train"], *questions["train"]], min_df, extra=extra_vocab)
     splits = {}

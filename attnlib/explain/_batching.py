@@ -13,9 +13,9 @@ import torch
 from tqdm.auto import tqdm
 
 from ..data.base import Split
-from ..device import resolve_device
 from ..data.batching import Batch, batch_order, make_batch, select_rows
 from ..models.model import AttentionModel, Encoded
+from ..plumbing.device import resolve_device
 
 __all__ = ["instance_seed"]
 
@@ -54,7 +54,7 @@ def _eval_mode(model: torch.nn.Module):
     """Eval mode and exact float32 for the duration, then restore the model's training flag and the settings.
 
     On CUDA, TF32 (10-bit mantissa) matrix products and cuDNN calls are switched off, so every fast analysis
-    equals its naive reference there too; on the CPU this changes nothing.
+    equals its naive version there too; on the CPU this changes nothing.
     """
     was_training = model.training
     tf32 = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32

@@ -1,4 +1,4 @@
-"""Adversarial attention search (PROTOCOL.md §7): very different attention, (almost) the same output.
+"""Adversarial attention search (book/protocol.md §7): very different attention, (almost) the same output.
 
 For each example, ``K = 5`` attention vectors are parameterised by unnormalised log-scores ``theta_k``
 (``-inf`` outside the real tokens, softmax gives ``alpha_k``) and optimised with Adam (lr 0.01,
@@ -31,14 +31,14 @@ import torch
 from ..data.base import Split
 from ..data.batching import Batch
 from ..models.model import AttentionModel
-from .divergence import jsd, tvd
 from ._batching import (_batch_generators, _check_positive, _decode_contexts, _eval_mode, _host_batches, _padded,
-                         _Results,
-                         _prepare, _rows)
+                        _prepare, _Results, _rows)
+from .divergence import jsd, tvd
 
 __all__ = [
-    "ADVERSARIAL_PURPOSE", "AdversarialResult", "adversarial_objective", "adversarial_over_split",
-    "adversarial_search", "initial_log_scores", "max_jsd_within",
+    "ADVERSARIAL_PURPOSE", "AdversarialResult", "MAX_JSD_PREFIX", "PAPER_EPSILONS", "adversarial_objective",
+    "adversarial_over_split", "adversarial_search", "initial_log_scores", "max_jsd_column", "max_jsd_within",
+    "with_paper_epsilons",
 ]
 
 ADVERSARIAL_PURPOSE = "adversarial"
@@ -46,11 +46,34 @@ INIT_NOISE_STD = 3.0
 OUTPUT_TOLERANCE = 0.01
 OUTPUT_PENALTY = 500.0
 
+#: The ε of the paper's text (classification) and of the authors' code (both tasks), book/protocol.md §7: every
+#: per-instance table and summary holds the max JSD within both.
+PAPER_EPSILONS = (0.01, 0.05)
+
+#: The start of the name of a "max JSD within ε" column or summary measure (:func:`max_jsd_column`).
+MAX_JSD_PREFIX = "adv_max_jsd@"
+
+
+def max_jsd_column(epsilon: float) -> str:
+    """The name of the per-instance column and summary measure of the max JSD within ``epsilon``.
+
+    Examples
+    --------
+    >>> max_jsd_column(0.05)
+    'adv_max_jsd@0.05'
+    """
+    return f"{MAX_JSD_PREFIX}{epsilon:g}"
+
+
+def with_paper_epsilons(epsilons=()) -> list[float]:
+    """``epsilons`` and :data:`PAPER_EPSILONS`, sorted, each once."""
+    return sorted(set(epsilons) | set(PAPER_EPSILONS))
+
 
 def initial_log_scores(n_tokens: int, n_adversaries: int, generator: torch.Generator) -> torch.Tensor:
     """Starting log-scores of the adversaries of one example: ``log(1 / n_tokens) + N(0, 3^2)``.
 
-    Used by both the fast path and the naive reference.
+    Used by both the fast path and the naive version.
 
     Parameters
     ----------
@@ -239,7 +262,7 @@ def adversarial_over_split(model: AttentionModel, split: Split, *, n_adversaries
 def max_jsd_within(adv_jsd, adv_tvd, epsilon: float) -> np.ndarray:
     """Per example, the largest JSD among the original attention and the adversaries with TVD <= epsilon.
 
-    The original attention (JSD 0, TVD 0) is always a candidate, so the result is >= 0 (PROTOCOL.md §7,
+    The original attention (JSD 0, TVD 0) is always a candidate, so the result is >= 0 (book/protocol.md §7,
     quirk Q4: the paper's plots filter at epsilon = 0.05 for every task).
 
     Parameters

@@ -1,7 +1,7 @@
-"""Time the fast analyses against their naive references on the same data, in one process.
+"""Time the fast analyses against their naive versions on the same data, in one process.
 
-:func:`run_benchmark` runs each fast path on ``n_instances`` examples and the naive reference
-(:mod:`attnlib.explain.reference`) on an evenly spread subset of them (the naive side is slow: about
+:func:`run_benchmark` runs each fast path on ``n_instances`` examples and the naive version
+(:mod:`attnlib.explain.naive`) on an evenly spread subset of them (the naive side is slow: about
 ``n_permutations`` or ``n_iterations`` model calls per example), compares the two on that subset (same
 permutations, same initial noise) and extrapolates the naive time per example to all ``n_instances``.
 """
@@ -14,11 +14,11 @@ import pandas as pd
 
 from ..data.base import Split
 from ..models.model import AttentionModel
-from .adversarial import adversarial_over_split
 from ._batching import _prepare
+from .adversarial import adversarial_over_split
 from .importance import importance_over_split
+from .naive import naive_adversarial, naive_gradient, naive_loo, naive_permutation
 from .permutation import permutation_over_split
-from .reference import naive_adversarial, naive_gradient, naive_loo, naive_permutation
 
 __all__ = ["run_benchmark", "BENCH_METHODS", "DEFAULT_NAIVE_INSTANCES"]
 

@@ -1,7 +1,7 @@
 """Distances between distributions: total variation (outputs) and Jensen-Shannon (attention).
 
 Both reduce over the last dimension and accept torch tensors or numpy arrays (the result has the type of
-the input). They follow the authors' definitions (PROTOCOL.md §6-§7):
+the input). They follow the authors' definitions (book/protocol.md §6-§7):
 
 * ``tvd(p, q) = 1/2 sum_c |p_c - q_c|``, in [0, 1]. For a binary classifier whose output is ``[1 - p, p]``
   this is ``|p - p'|``.

@@ -1,4 +1,4 @@
-"""Per-token importance scores: attention weights, gradients and leave-one-out (PROTOCOL.md §4).
+"""Per-token importance scores: attention weights, gradients and leave-one-out (book/protocol.md §4).
 
 Every scorer has the same contract (STYLE.md §2.2)::
 
@@ -13,14 +13,14 @@ split order.
 * ``attention``: the model's attention weights.
 * ``gradient``: ``|dp / d onehot[t, w_t]| = |sum_e (dp / de_t) * e_t|`` with the attention **detached**
   (computed, then treated as a constant), where ``p`` is the probability of class 1 for classifiers and of
-  the predicted class for pair models (PROTOCOL.md §4.1, quirk Q11). Only passage tokens are scored.
+  the predicted class for pair models (book/protocol.md §4.1, quirk Q11). Only passage tokens are scored.
 * ``loo`` (leave-one-out, :mod:`~attnlib.explain.loo`): the total variation distance between the output distribution with and without token
   ``t`` (the sequence shortened by one). For classifiers this is ``|p(x_-t) - p(x)|`` as in the authors'
   plots; for pair models the authors stored ``2 * TVD`` (the L1 distance), we return the TVD (τ is the
   same). A text with a single real token has no output once it is removed: its score is NaN.
 
 Leave-one-out is exact but exploits each encoder's structure instead of re-running the model once per
-token (:func:`~attnlib.explain.loo.loo_importance`); :mod:`attnlib.explain.reference` holds the per-token loop
+token (:func:`~attnlib.explain.loo.loo_importance`); :mod:`attnlib.explain.naive` holds the per-token loop
 it is tested against. The helpers the analyses share are in :mod:`attnlib.explain._batching`.
 """
 from __future__ import annotations
@@ -75,7 +75,7 @@ def gradient_importance(model: AttentionModel, batch: Batch) -> torch.Tensor:
 
     ``importance[b, t] = |sum_e (dp_b / de_{b,t,e}) * e_{b,t,e}|``, the derivative of ``p_b`` with respect to
     the active entry of the one-hot vector of token ``t`` (gradient times input on the embedding). The
-    attention is computed, detached and used as a constant (PROTOCOL.md §4.1). ``p_b`` is ``p(class 1)``
+    attention is computed, detached and used as a constant (book/protocol.md §4.1). ``p_b`` is ``p(class 1)``
     for classifiers and the predicted class's probability for pair models. Examples are independent, so
     one backward pass of ``sum_b p_b`` gives every row. Nothing is accumulated in the parameters' ``.grad``.
 

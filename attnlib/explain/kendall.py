@@ -1,4 +1,4 @@
-"""Kendall τ between importance measures, per example, and its summaries (PROTOCOL.md §5).
+"""Kendall τ between importance measures, per example, and its summaries (book/protocol.md §5).
 
 Per example, τ-b and its two-sided p-value are those of ``scipy.stats.kendalltau`` with its defaults
 (``method='auto'``: the exact p-value when there are no ties and at most 33 tokens, else the asymptotic
@@ -27,12 +27,26 @@ import warnings
 import numpy as np
 from scipy import stats
 
-__all__ = ["KENDALL_PAIRS", "SIGNIFICANCE", "kendall_tau", "kendall_rows", "summarise_values", "class_groups"]
+__all__ = ["KENDALL_PAIRS", "SIGNIFICANCE", "kendall_tau", "kendall_rows", "null_p_value", "summarise_values",
+           "class_groups"]
 
 KENDALL_PAIRS = (("attention", "gradient"), ("attention", "loo"), ("gradient", "loo"))
 """The three pairs of the paper: attention–gradient (authors' ``al``), attention–LOO (``ag``), gradient–LOO (``gl``)."""
 
 SIGNIFICANCE = 0.05
+"""A τ whose p-value is at most this is significant (the authors' ``sig_frac``)."""
+
+
+def null_p_value(tau: float, n: int) -> float:
+    """The two-sided p-value of Kendall τ over ``n`` untied items in the normal approximation: under no association
+    τ has mean 0 and variance ``2(2n + 5) / (9n(n - 1))``.
+
+    Examples
+    --------
+    >>> round(null_p_value(0.3, 100), 6) < 1e-5 < null_p_value(0.3, 8)
+    True
+    """
+    return float(2 * stats.norm.sf(tau / np.sqrt(2 * (2 * n + 5) / (9 * n * (n - 1)))))
 
 
 def kendall_tau(x, y) -> tuple[float, float]:
@@ -88,7 +102,7 @@ def kendall_rows(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> tuple[np.nda
 
 MAX_CLASSES_BROKEN_OUT = 3
 """Statistics and figures get one group per predicted class only when at most this many distinct classes are
-predicted, as in the authors' code (PROTOCOL.md §5, quirk Q7); otherwise only all instances together."""
+predicted, as in the authors' code (book/protocol.md §5, quirk Q7); otherwise only all instances together."""
 
 
 def breaks_out_classes(n_predicted_classes: int) -> bool:

@@ -1,15 +1,14 @@
-"""Leave-one-out importance, exact and fast: only what removing a token changes is recomputed (PROTOCOL.md §4.2).
+"""Leave-one-out importance, exact and fast: only what removing a token changes is recomputed (book/protocol.md §4.2).
 
 ``loo_importance(model, batch)[b, t]`` is the total variation distance between the output with and without
 token ``t`` (the text shortened by one). A strategy per encoder (:data:`LOO_STRATEGIES`) recomputes only what
 changes: Average, the attention normaliser; CNN, a window of states around ``t``; BiLSTM, the forward states
 after and the backward states before ``t``. Other encoders re-run the whole model on every shortened text.
-:func:`attnlib.explain.reference.naive_loo` is the per-token loop all of them are tested against.
+:func:`attnlib.explain.naive.naive_loo` is the per-token loop all of them are tested against.
 """
 from __future__ import annotations
 
 from dataclasses import replace
-
 
 import torch
 
@@ -298,7 +297,7 @@ LOO_STRATEGIES = {AverageEncoder: _loo_average, CNNEncoder: _loo_cnn, LSTMEncode
 def loo_importance(model: AttentionModel, batch: Batch, *, max_elements: int = DEFAULT_MAX_ELEMENTS) -> torch.Tensor:
     """Leave-one-out importance: TVD between the outputs with and without each token.
 
-    ``importance[b, t] = TVD(f(x_b), f(x_b without token t))``, the text shortened by one (PROTOCOL.md
+    ``importance[b, t] = TVD(f(x_b), f(x_b without token t))``, the text shortened by one (book/protocol.md
     §4.2). Exact, but only what changes is recomputed (see the module docstring and
     :data:`LOO_STRATEGIES`): Average — the attention normaliser; CNN — a window of 6 states; BiLSTM — the
     forward states after and the backward states before ``t``, from the cached LSTM states around ``t``.

@@ -1,4 +1,4 @@
-"""Attention permutation (PROTOCOL.md §6): how much does the output move when attention is shuffled?
+"""Attention permutation (book/protocol.md §6): how much does the output move when attention is shuffled?
 
 For each example the attention weights are shuffled among its real-token positions (``<SOS>``,
 ``<EOS>`` and padding keep weight 0) ``n_permutations`` times, the decoder is re-run on the cached encoder
@@ -17,9 +17,9 @@ import torch
 from ..data.base import Split
 from ..data.batching import Batch
 from ..models.model import AttentionModel
-from .divergence import tvd
 from ._batching import (DEFAULT_MAX_ELEMENTS, _batch_generators, _check_positive, _decode_contexts, _eval_mode,
-                         _host_batches, _prepare, _Results, _rows)
+                        _host_batches, _prepare, _Results, _rows)
+from .divergence import tvd
 
 __all__ = ["PERMUTATION_PURPOSE", "batch_permutations", "draw_permutations", "permutation_over_split", "permutation_tvds"]
 
@@ -29,7 +29,7 @@ PERMUTATION_PURPOSE = "permutation"
 def draw_permutations(n_tokens: int, n_permutations: int, generator: torch.Generator) -> torch.Tensor:
     """``n_permutations`` random permutations of ``range(n_tokens)``.
 
-    Used by both the fast path and the naive reference, so both see the same permutations.
+    Used by both the fast path and the naive version, so both see the same permutations.
 
     Parameters
     ----------

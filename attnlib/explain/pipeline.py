@@ -13,7 +13,7 @@ from ..data.base import Split
 from ..data.batching import real_token_mask
 from ..models.model import AttentionModel
 from ._batching import _eval_mode, _host_batches, _prepare, _Results
-from .adversarial import adversarial_over_split, max_jsd_within
+from .adversarial import PAPER_EPSILONS, adversarial_over_split, max_jsd_column, max_jsd_within
 from .importance import importance_over_split
 from .kendall import KENDALL_PAIRS, class_groups, kendall_rows, summarise_values
 from .permutation import permutation_over_split
@@ -152,7 +152,7 @@ def analyse_split(model: AttentionModel, split: Split, *, n_classes: int, seed: 
     return results
 
 
-def summarise(results: dict, epsilons=(0.01, 0.05)) -> pd.DataFrame:
+def summarise(results: dict, epsilons=PAPER_EPSILONS) -> pd.DataFrame:
     """The paper's summary table from :func:`analyse_split` output.
 
     Parameters
@@ -177,7 +177,7 @@ def summarise(results: dict, epsilons=(0.01, 0.05)) -> pd.DataFrame:
     measures = [(f"tau_{a}_{b}", results[f"tau_{a}_{b}"], results[f"p_{a}_{b}"]) for a, b in KENDALL_PAIRS]
     measures.append(("perm_median_tvd", results["perm_median_tvd"], None))
     for eps in epsilons:
-        measures.append((f"adv_max_jsd@{eps:g}", max_jsd_within(results["adv_jsd"], results["adv_tvd"], eps), None))
+        measures.append((max_jsd_column(eps), max_jsd_within(results["adv_jsd"], results["adv_tvd"], eps), None))
     rows = []
     for measure, values, pvalues in measures:
         for group, selector in class_groups(results["prediction"]):

@@ -1,4 +1,4 @@
-"""The paper's encoders, attention functions and models (PROTOCOL.md §3)."""
+"""The paper's encoders, attention functions and models (book/protocol.md §3)."""
 from .attention import ATTENTIONS, AdditiveAttention, ScaledDotAttention, masked_softmax
 from .build import ModelConfig, build_model
 from .encoders import ENCODERS, AverageEncoder, CNNEncoder, LSTMEncoder

@@ -1,4 +1,4 @@
-"""Additive (``tanh``) and scaled-dot (``dot``) attention, plain and question-conditioned (PROTOCOL.md §3.2).
+"""Additive (``tanh``) and scaled-dot (``dot``) attention, plain and question-conditioned (book/protocol.md §3.2).
 
 ``scores(states, question)`` returns unnormalised scores of shape (batch, seq_len); :func:`masked_softmax`
 turns them into weights that are zero outside ``mask`` (``<SOS>``, ``<EOS>``, padding).

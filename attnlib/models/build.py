@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ..errors import ConfigError
+from ..plumbing.errors import ConfigError
 from .attention import ATTENTIONS, make_attention
 from .encoders import ENCODERS, make_encoder
 from .model import AttentionModel, Classifier, PairModel

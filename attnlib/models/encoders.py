@@ -1,4 +1,4 @@
-"""The paper's three encoders (PROTOCOL.md §3.1): BiLSTM, CNN with widths 1/3/5/7, and Average.
+"""The paper's three encoders (book/protocol.md §3.1): BiLSTM, CNN with widths 1/3/5/7, and Average.
 
 Every encoder maps embedded tokens to hidden states and a summary vector:
 
@@ -76,7 +76,7 @@ def dense_bilstm(rnn: nn.LSTM, embedded: torch.Tensor, lengths: torch.Tensor):
 
 
 def packed_bilstm(rnn: nn.LSTM, embedded: torch.Tensor, lengths: torch.Tensor):
-    """The reference for :func:`dense_bilstm`: ``rnn`` on a ``PackedSequence``; same arguments and returns."""
+    """What :func:`dense_bilstm` is tested against: ``rnn`` on a ``PackedSequence``; same arguments and returns."""
     packed = pack_padded_sequence(embedded, lengths.cpu(), batch_first=True, enforce_sorted=False)
     output, (h_n, _) = rnn(packed)
     states, _ = pad_packed_sequence(output, batch_first=True, total_length=embedded.shape[1])
@@ -88,7 +88,7 @@ class LSTMEncoder(nn.Module):
 
     Padding never reaches the recurrence and its states are zero; ``last_hidden`` concatenates the final
     forward and backward states. The computation is :func:`dense_bilstm` (two dense passes, several times
-    faster on CPU than a ``PackedSequence``); :func:`packed_bilstm` is the reference it is tested against.
+    faster on CPU than a ``PackedSequence``); :func:`packed_bilstm` is the packed version it is tested against.
     The parameters are those of ``nn.LSTM(embed_dim, hidden, bidirectional=True)`` in ``self.rnn``.
 
     Parameters
@@ -97,7 +97,7 @@ class LSTMEncoder(nn.Module):
     hidden : int
         Units per direction (:class:`~attnlib.models.ModelConfig`'s ``hidden``); ``output_size = 2 * hidden``.
     packed : bool
-        Compute with the packed reference instead (for benchmarks and tests only).
+        Compute with the packed version instead (for benchmarks and tests only).
     """
 
     def __init__(self, embed_dim: int, hidden: int, packed: bool = False):

@@ -9,7 +9,7 @@ Every analysis relies on three calls (DESIGN.md):
 * ``decode(encoded, attn) -> probs``: the output distribution of shape (batch, n_classes). Permutation
   and adversarial search call it with other weights on cached states.
 
-For binary classification the decoder has one logit (sigmoid output, PROTOCOL.md §3.3) and ``decode``
+For binary classification the decoder has one logit (sigmoid output, book/protocol.md §3.3) and ``decode``
 returns ``[1 - p, p]``, so the total variation distance between two outputs is ``|p - p'|``.
 """
 from __future__ import annotations
@@ -122,7 +122,7 @@ class Classifier(AttentionModel):
 
 
 class PairModel(AttentionModel):
-    """Passage + question model (SNLI, bAbI, CNN QA), PROTOCOL.md §3.3.
+    """Passage + question model (SNLI, bAbI, CNN QA), book/protocol.md §3.3.
 
     The question has its own embedding and encoder (same architecture, separate weights); its summary
     vector ``q`` conditions the attention over the passage, and

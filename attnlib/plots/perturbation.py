@@ -1,35 +1,33 @@
 """Permutation and adversarial figures: violins over max-attention bins and max-JSD histograms (§6, §7)."""
 from __future__ import annotations
 
-import math
 import numbers
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from .style import ADVERSARIAL_JSD_RANGE, _ADV_BINS, _ADV_PREFIX, _BIN_LABELS, _styled
+from ..explain.adversarial import MAX_JSD_PREFIX, max_jsd_column
+from ..paper.jain_wallace import MAX_ATTENTION_BINS, max_attention_bin
 from ._frames import _axes, _check_frame, _class_groups, _class_histogram, _numeric, _tidy
+from .style import _ADV_BINS, ADVERSARIAL_JSD_RANGE, _styled
+
 
 def _adversarial_column(instances: pd.DataFrame, epsilon, caller: str) -> str:
-    """The name of the `adv_max_jsd@<epsilon>` column; raise naming the epsilons that are available."""
+    """The name of the max-JSD column of ``epsilon`` (:func:`~attnlib.explain.max_jsd_column`); raise naming the
+    epsilons that are available."""
     if isinstance(epsilon, bool) or not isinstance(epsilon, numbers.Real):
         raise TypeError(f"{caller}: `epsilon` must be a number such as 0.01; got {epsilon!r}.")
-    available = {}
-    for column in map(str, instances.columns):
-        if column.startswith(_ADV_PREFIX):
-            try:
-                available[float(column[len(_ADV_PREFIX):])] = column
-            except ValueError:
-                continue
-    for value, column in available.items():
-        if math.isclose(value, float(epsilon), rel_tol=1e-9, abs_tol=1e-12):
-            return column
-    listed = ", ".join(f"{value:g}" for value in sorted(available)) or "none"
+    column = max_jsd_column(float(epsilon))
+    if column in instances.columns:
+        return column
+    listed = ", ".join(c.removeprefix(MAX_JSD_PREFIX) for c in map(str, instances.columns)
+                       if c.startswith(MAX_JSD_PREFIX)) or "none"
     raise ValueError(
-        f"{caller}: no column '{_ADV_PREFIX}{float(epsilon):g}' for epsilon={epsilon!r} in `instances`; "
+        f"{caller}: no column '{column}' for epsilon={epsilon!r} in `instances`; "
         f"available epsilons: {listed}. Pass one of those, or run the adversarial search at this epsilon."
     )
 
@@ -40,17 +38,17 @@ def _binned_violin(ax, instances, x_column, x_range, xlabel, class_names, caller
     groups, per_class = _class_groups(instances, class_names, caller)
     max_attention = _numeric(instances["max_attention"])
     x = _numeric(instances[x_column])
-    bin_index = np.clip(np.floor(max_attention * 4), 0, 3)  # 1.0 falls in the last, closed bin
+    bin_index = max_attention_bin(max_attention)  # 1.0 falls in the last, closed bin
     class_label = np.empty(len(instances), dtype=object)
     for name, _, mask in groups:
         class_label[mask] = name
     keep = np.isfinite(x) & np.isfinite(max_attention)
     data = pd.DataFrame({
         "x": x[keep],
-        "bin": pd.Categorical([_BIN_LABELS[int(b)] for b in bin_index[keep]], categories=_BIN_LABELS),
+        "bin": pd.Categorical([MAX_ATTENTION_BINS[int(b)] for b in bin_index[keep]], categories=MAX_ATTENTION_BINS),
         "class": pd.Series(class_label[keep], dtype=object).astype(str),
     })
-    order = list(_BIN_LABELS[::-1])  # the highest bin on top, like a numeric axis
+    order = list(MAX_ATTENTION_BINS[::-1])  # the highest bin on top, like a numeric axis
     hue_order = [name for name, _, _ in groups]
     palette = {name: colour for name, colour, _ in groups}
     if len(data):
@@ -92,8 +90,8 @@ def _paper_crosses(ax, paper_medians: pd.DataFrame, order, hue_order, class_name
     width = 0.8 / max(1, len(hue_order))
     xs, ys = [], []
     for bin_label, group, median in paper_medians[["bin", "group", "median"]].itertuples(index=False):
-        lower = float(str(bin_label).strip("[(").split(",")[0])      # "[0.25, 0.50)" or "[0.25, 0.5)"
-        bin_label = _BIN_LABELS[min(3, int(round(lower * 4)))]
+        if bin_label not in order:
+            raise ValueError(f"{caller}: paper_medians has the bin {bin_label!r}; bins are {', '.join(order)}")
         if str(group) == "all":
             offset = 0.0
         else:
@@ -109,7 +107,7 @@ def _paper_crosses(ax, paper_medians: pd.DataFrame, order, hue_order, class_name
 
 
 # --------------------------------------------------------------------------------------------------------
-# Permutation (PROTOCOL.md §6)
+# Permutation (book/protocol.md §6)
 
 
 @_styled
@@ -158,7 +156,7 @@ def permutation_violin(instances: pd.DataFrame, class_names=None, ax: Axes | Non
 
 
 # --------------------------------------------------------------------------------------------------------
-# Adversarial attention (PROTOCOL.md §7)
+# Adversarial attention (book/protocol.md §7)
 
 
 @_styled
@@ -256,4 +254,44 @@ def adversarial_violin(instances: pd.DataFrame, epsilon: float = 0.01, class_nam
     fig, ax = _axes(ax)
     _binned_violin(ax, instances, column, ADVERSARIAL_JSD_RANGE,
                    f"max JSD of attention within ε = {float(epsilon):g}", class_names, caller, paper_medians)
+    return fig
+
+
+@_styled
+def adversary_strength_curves(strength: pd.DataFrame, high_attention: float = 0.75, epsilon: float = 0.05) -> Figure:
+    """The median max JSD within ``epsilon`` against the search's iterations, one line per configuration and number
+    of adversaries: over all sampled instances (left) and over those whose largest weight is at least
+    ``high_attention`` (right).
+
+    Parameters
+    ----------
+    strength : pandas.DataFrame
+        :func:`attnlib.book.ablations.adversary_strength` rows with ``configuration``: ``iterations``,
+        ``adversaries``, ``median``, ``high_median``.
+    high_attention, epsilon : float
+        For the titles and the axis label.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> frame = pd.DataFrame({"configuration": "sst lstm+tanh", "iterations": [50, 500] * 2,
+    ...                       "adversaries": [1, 1, 5, 5], "median": [0.2, 0.4, 0.3, 0.5],
+    ...                       "high_median": [0.1, 0.2, 0.2, 0.4]})
+    >>> fig = adversary_strength_curves(frame)
+    >>> [len(ax.lines) for ax in fig.axes]
+    [2, 2]
+    >>> plt.close(fig)
+    """
+    _check_frame(strength, ["configuration", "iterations", "adversaries", "median", "high_median"],
+                 "adversary_strength_curves")
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), sharey=True)
+    for (label, n_adversaries), frame in strength.groupby(["configuration", "adversaries"], sort=False):
+        for ax, column in zip(axes, ("median", "high_median")):
+            ax.plot(frame.iterations, frame[column], marker="o", label=f"{label}, {n_adversaries} adversaries")
+    for ax, title in zip(axes, ("all sampled instances", f"max attention ≥ {high_attention}")):
+        ax.set_xscale("log")
+        ax.set_xlabel("iterations")
+        ax.set_title(title)
+    axes[0].set_ylabel(f"median max JSD within ε = {epsilon:g}")
+    axes[1].legend(fontsize=7, loc="lower right")
     return fig

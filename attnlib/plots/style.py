@@ -7,6 +7,8 @@ import matplotlib
 import seaborn as sns
 from cycler import cycler
 
+from ..explain.adversarial import PAPER_EPSILONS, max_jsd_column
+
 # --------------------------------------------------------------------------------------------------------
 # Constants and style
 
@@ -54,19 +56,14 @@ INSTANCE_COLUMNS: tuple[str, ...] = (
     "tau_attention_gradient", "p_attention_gradient",
     "tau_attention_loo", "p_attention_loo",
     "tau_gradient_loo", "p_gradient_loo",
-    "perm_median_tvd", "adv_max_jsd@0.01", "adv_max_jsd@0.05",
+    "perm_median_tvd", *(max_jsd_column(epsilon) for epsilon in PAPER_EPSILONS),
 )
-
-#: Edges of the 4 equal max-attention bins of the violin plots: [0, .25), [.25, .5), [.5, .75), [.75, 1].
-MAX_ATTENTION_BINS: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
-_BIN_LABELS: tuple[str, ...] = ("[0, 0.25)", "[0.25, 0.5)", "[0.5, 0.75)", "[0.75, 1]")
 
 #: x range of the adversarial plots; the JSD (natural log) lies in [0, ln 2 ≈ 0.693].
 ADVERSARIAL_JSD_RANGE: tuple[float, float] = (0.0, 0.7)
 
 _TAU_BINS = 30
 _ADV_BINS = 40
-_ADV_PREFIX = "adv_max_jsd@"
 _DENSITY_LINESTYLES = {"attention_loo": "-", "attention_gradient": "--", "gradient_loo": ":"}
 
 

@@ -1,4 +1,4 @@
-"""Kendall-τ figures: per-class histograms and densities of the three importance pairs (PROTOCOL.md §5)."""
+"""Kendall-τ figures: per-class histograms and densities of the three importance pairs (book/protocol.md §5)."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,11 +7,11 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from scipy.stats import gaussian_kde
 
-from .style import PALETTE, TAU_PAIRS, _DENSITY_LINESTYLES, _TAU_BINS, _styled
 from ._frames import _axes, _check_frame, _class_groups, _class_histogram, _numeric, _tidy
+from .style import _DENSITY_LINESTYLES, _TAU_BINS, PALETTE, TAU_PAIRS, _styled
 
 # --------------------------------------------------------------------------------------------------------
-# Kendall τ (PROTOCOL.md §5)
+# Kendall τ (book/protocol.md §5)
 
 
 @_styled

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..book import get_preset, run_experiment
-from ..errors import ConfigError
+from ..plumbing.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -127,3 +127,25 @@ def run_exercise(exercise: Exercise | str, preset: str = "quick", *, data_dir=No
     holds = after > before if exercise.direction == "higher" else after < before
     return {"key": exercise.key, "measure": exercise.measure, "before": before, "after": after,
             "direction": exercise.direction, "holds": bool(holds)}
+
+
+def exercises_html(answers: list[dict], preset: str, exercises=EXERCISES) -> str:
+    """The guide's exercises as HTML: each question, the change and its command, then the expected observation and
+    the measured answer (``answers``: :func:`run_exercise` of each exercise, in order) in folds."""
+    import html
+
+    parts = []
+    for number, (exercise, answer) in enumerate(zip(exercises, answers), start=1):
+        change = ", ".join(f"<code>{name}</code>: <code>{old}</code> → <code>{new}</code>"
+                           for name, (old, new) in exercise.change.items())
+        verdict = "as expected" if answer["holds"] else "not as expected — a different outcome worth discussing"
+        parts.append(
+            f"<h3>Exercise {number}</h3><p>{html.escape(exercise.question)}</p>"
+            f"<p>Chapter: <em>{exercise.chapter}</em>; change {change}; "
+            f"run <code>{html.escape(exercise.command())}</code></p>"
+            f"<details><summary>Expected observation</summary><p>{html.escape(exercise.expected)}</p></details>"
+            f"<details><summary>Measured with the {html.escape(preset)} preset</summary><p>"
+            f"<code>{exercise.measure}</code> (mean over the analysed test instances): "
+            f"{answer['before']:.3f} before, {answer['after']:.3f} after the change ({answer['direction']} "
+            f"expected): {verdict}.</p></details>")
+    return "".join(parts)

@@ -26,7 +26,8 @@ import matplotlib
 import numpy as np
 import pandas as pd
 
-from ..explain import max_jsd_within, outputs_with_attention
+from ..book.figures import SHORTEST_EXAMPLE
+from ..explain import max_jsd_column, max_jsd_within, outputs_with_attention
 from ..plots import HEATMAP_CMAP, scale_row
 
 N_LEVELS = 10
@@ -75,7 +76,7 @@ def _full_weights(analysis, attention: np.ndarray) -> np.ndarray:
 
 
 def instance_record(result, row: int, epsilons=(0.01, 0.05), why: str = "") -> dict:
-    """Everything the explorer shows of analysed instance ``row`` of ``result`` (a :class:`attnlib.book.tables.Result`).
+    """Everything the explorer shows of analysed instance ``row`` of ``result`` (a :class:`attnlib.book.experiments.Result`).
 
     The output under each adversary is computed by decoding the run's cached states with it.
 
@@ -129,10 +130,10 @@ def pick_rows(instances: pd.DataFrame, n: int = 24, epsilon: float = 0.01, max_l
     list of (row, reason), at most ``n`` (fewer only when fewer instances were analysed).
     """
     frame = instances.reset_index(drop=True)
-    pool = frame[(frame.length >= 5) & (frame.length <= max_length)]
+    pool = frame[(frame.length >= SHORTEST_EXAMPLE) & (frame.length <= max_length)]
     if len(pool) < 2 * n:
         pool = frame.sort_values("length", kind="stable").head(4 * n)
-    jsd = f"adv_max_jsd@{epsilon:g}"
+    jsd = max_jsd_column(epsilon)
     orderings = [
         ("high τ(attention, gradient)", pool["tau_attention_gradient"].dropna().sort_values(ascending=False, kind="stable")),
         ("low τ(attention, gradient)", pool["tau_attention_gradient"].dropna().sort_values(ascending=True, kind="stable")),
@@ -211,7 +212,7 @@ def static_explorer(results, n: int = 24, epsilons=(0.01, 0.05), live_hint: str 
 
 
 class Explorer:
-    """The live explorer (ipywidgets) over analysed results (a list of :class:`attnlib.book.tables.Result`).
+    """The live explorer (ipywidgets) over analysed results (a list of :class:`attnlib.book.experiments.Result`).
 
     Attributes
     ----------
@@ -230,7 +231,7 @@ class Explorer:
         import ipywidgets as widgets
 
         if not results:
-            raise ValueError("Explorer needs at least one analysed result; pass attnlib.book.tables.collect(...)")
+            raise ValueError("Explorer needs at least one analysed result; pass attnlib.book.experiments.train_and_analyse(...)")
         self.results = {r.label: r for r in results}
         self.controls = {
             "experiment": widgets.Dropdown(options=list(self.results), description="experiment"),

@@ -3,7 +3,7 @@
 The deck follows the outline of a reading-group presentation of the paper — summary, method (two tests),
 datasets, correlation, Kendall τ explained, the τ histograms, permuting attention, adversarial attention,
 more adversarial examples, conclusions — and closes with the critique of Wiegreffe & Pinter (2019). Its
-figures and numbers come from the same cached runs and analyses as the book (:func:`attnlib.book.tables.collect`);
+figures and numbers come from the same cached runs and analyses as the book (:func:`attnlib.book.experiments.train_and_analyse`);
 the prose exists in English and Japanese (``lang="en"`` or ``"ja"``); every slide has speaker notes (press
 ``S`` in the deck). reveal.js is taken from its pinned npm package (:mod:`attnlib.book.assets`) and inlined with
 the figures (PNG data URIs), so the file opens from disk with no network.
@@ -24,11 +24,18 @@ import pandas as pd
 from scipy.stats import kendalltau
 
 from ..book.assets import REVEAL, fetch_tarball
+from ..book.figures import example_row, importance_rows
+from ..book.findings.data_models import scores_against_paper
+from ..book.findings.rules import FAR_JSD, average_against_bilstm
 from ..data import is_classification
-from ..errors import ConfigError
-from ..io import atomic_path
+from ..explain import max_jsd_column
+from ..plumbing.errors import ConfigError
+from ..plumbing.io import atomic_path
 
 LANGUAGES = ("en", "ja")
+
+#: The ε of the deck's adversarial numbers and figures (the paper's text, for classification).
+DECK_EPSILON = 0.01
 
 
 @dataclass(frozen=True)
@@ -99,12 +106,10 @@ def deck_facts(results, preset: str) -> dict:
         value = mean_over(tau.dropna(subset=["paper_mean"]), encoder, "paper_mean")
         return "n/a" if np.isnan(value) else f"{value:.2f}"
 
-    performance = tables.performance_table(results).dropna(subset=["difference"])
-    tau_tanh = tau[tau.attention == "tanh"].pivot_table(index="dataset", columns="encoder", values="ours_mean")
-    tau_both = (tau_tanh[["average", "lstm"]].dropna() if {"average", "lstm"} <= set(tau_tanh.columns)
-                else pd.DataFrame(columns=["average", "lstm"]))
+    closeness = scores_against_paper(tables.performance_table(results))
+    tau_above = average_against_bilstm(tau, "ours_mean", higher=True)
     perm = tables.summary_table(results, "perm_median_tvd")
-    jsd = tables.summary_table(results, "adv_max_jsd@0.01")
+    jsd = tables.summary_table(results, max_jsd_column(DECK_EPSILON))
     lstm = instances[(instances.encoder == "lstm") & (instances.attention == "tanh")]
     toy_attention, toy_gradient = np.array([0.40, 0.25, 0.15, 0.12, 0.08]), np.array([0.30, 0.05, 0.35, 0.20, 0.10])
     pairs = [(i, j) for i in range(5) for j in range(i + 1, 5)]
@@ -118,9 +123,11 @@ def deck_facts(results, preset: str) -> dict:
         "perm_lstm_cls": mean_over(perm[perm.dataset.map(is_classification)], "lstm", "mean"),
         "perm_lstm_qa": mean_over(perm[~perm.dataset.map(is_classification)], "lstm", "mean"), "jsd_lstm": mean_over(jsd, "lstm", "mean"),
         "jsd_average": mean_over(jsd, "average", "mean"),
-        "share_far": float((lstm["adv_max_jsd@0.01"] > 0.5).mean()) if len(lstm) else float("nan"),
-        "perf_close": int((performance["difference"].abs() <= 0.03).sum()), "perf_compared": len(performance),
-        "tau_average_above": int((tau_both["average"] > tau_both["lstm"]).sum()), "tau_both": len(tau_both),
+        "epsilon": DECK_EPSILON, "far_jsd": FAR_JSD,
+        "share_far": float((lstm[max_jsd_column(DECK_EPSILON)] > FAR_JSD).mean()) if len(lstm) else float("nan"),
+        "perf_close": closeness["n_close"], "perf_compared": closeness["n_compared"],
+        "test_tolerance": closeness["test_tolerance"],
+        "tau_average_above": tau_above.hits, "tau_both": tau_above.n,
         "toy_attention": " ".join(f"{v:.2f}" for v in toy_attention),
         "toy_gradient": " ".join(f"{v:.2f}" for v in toy_gradient),
         "toy_c": sum(s > 0 for s in signs), "toy_d": sum(s < 0 for s in signs),
@@ -147,7 +154,7 @@ def _tables(results) -> dict[str, str]:
             (("datasets", performance), ("correlation", correlation))}
 
 
-def _figures(results, epsilon: float = 0.01) -> dict[str, str]:
+def _figures(results, epsilon: float = DECK_EPSILON) -> dict[str, str]:
     from .. import plots
 
     shown = featured(results)
@@ -159,15 +166,10 @@ def _figures(results, epsilon: float = 0.01) -> dict[str, str]:
     }
     examples = []
     for r in (shown[0], shown[-1]) if len(shown) > 1 else (shown[0],):
-        frame = r.analysis.instances
-        candidates = frame[(frame.length >= 5) & (frame.length <= 30)]
-        row = int((candidates if len(candidates) else frame)[f"adv_max_jsd@{epsilon:g}"].idxmax())
-        importance = r.analysis.importance(row)
-        adversary, distance, change = r.analysis.adversary(row, epsilon)
-        rows = {"attention": importance["attention"], "gradient": importance["gradient"],
-                "leave-one-out": importance["loo"], f"adversarial (JSD {distance:.2f})": adversary}
-        examples.append(_png(plots.example_heatmap(r.analysis.tokens[row], rows, max_tokens=30,
-                                                   title=f"{r.label} #{int(frame['index'][row])}: output TVD {change:.3f}")))
+        row = example_row(r, epsilon)
+        rows, change = importance_rows(r, row, epsilon)
+        examples.append(_png(plots.example_heatmap(r.analysis.tokens[row], rows, max_tokens=30, title=(
+            f"{r.label} #{int(r.analysis.instances['index'][row])}: output TVD {change:.3f}"))))
     figures["examples"] = f'<div class="figure two">{"".join(examples)}</div>'
     return figures
 
@@ -189,7 +191,7 @@ def _inline_script(code: str) -> str:
 
 
 def render_deck(results, preset: str, lang: str = "en") -> str:
-    """The deck's HTML for analysed ``results`` (a list of :class:`attnlib.tables.Result`)."""
+    """The deck's HTML for analysed ``results`` (a list of :class:`attnlib.book.experiments.Result`)."""
     if lang not in LANGUAGES:
         raise ConfigError(f"unknown language {lang!r}; choose one of {', '.join(LANGUAGES)}")
     if not results:
@@ -224,13 +226,13 @@ def build_deck(preset: str = "default", lang: str = "en", out: str | Path | None
     ``out`` defaults to ``_build/slides/attnlib-<preset>-<lang>.html``. With ``download`` (default:
     ``$ATTNLIB_DOWNLOAD``) the preset's missing dataset files are downloaded first, as by the book.
     """
-    from ..book import tables
-    from ..book.runner import fetch_preset_data
+    from ..book import experiments
+    from ..book.build import fetch_preset_data
 
     if lang not in LANGUAGES:
         raise ConfigError(f"unknown language {lang!r}; choose one of {', '.join(LANGUAGES)}")
     fetch_preset_data(preset, data_dir, download=download, progress=progress)
-    results = tables.one_seed(tables.collect(preset, data_dir=data_dir, runs_dir=runs_dir, device=device,
+    results = experiments.one_seed(experiments.train_and_analyse(preset, data_dir=data_dir, runs_dir=runs_dir, device=device,
                                              progress=progress))
     if not results:
         raise ConfigError(f"no dataset of the {preset!r} preset is available; run `attnlib datasets`")

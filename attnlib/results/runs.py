@@ -2,7 +2,7 @@
 
 The directory is named after the configuration and keyed by a hash of the resolved configuration, the
 dataset's fingerprint, the attnlib version and the fingerprint of the code that trains it
-(:mod:`attnlib.fingerprint`), so a changed setting, data file or model never loads a stale model. It holds
+(:mod:`attnlib.results.fingerprint`), so a changed setting, data file or model never loads a stale model. It holds
 ``config.json``, ``checkpoint.pt`` (resumable training), ``model.pt`` (best dev weights) and
 ``metrics.json`` (test metrics); analyses add their own files. Every file is written atomically.
 """
@@ -17,19 +17,21 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import __version__, paths
+from .. import __version__
+from ..data import dataset_family, is_classification, load_dataset, load_embeddings
+from ..data.base import TextDataset
+from ..models import ModelConfig, build_model
+from ..models.model import AttentionModel
+from ..plumbing import paths
+from ..plumbing.device import resolve_device
+from ..plumbing.errors import ConfigError
+from ..plumbing.io import read_json, save_torch, write_json
+from ..training.metrics import evaluate_predictions
+from ..training.recipe import SELECTIONS, TrainConfig, predict_split, train_model
 from .fingerprint import RUN_CODE, code_fingerprint
-from .data import load_dataset, load_embeddings
-from .data.base import TextDataset
-from .device import resolve_device
-from .errors import ConfigError
-from .io import read_json, save_torch, write_json
-from .metrics import evaluate_predictions
-from .models import ModelConfig, build_model
-from .models.model import AttentionModel
-from .train import SELECTIONS, TrainConfig, predict_split, train_model
 
-#: The paper's per-dataset settings (PROTOCOL.md §2.2, §3.4): epochs, batch size, hidden size.
+#: The paper's settings (book/protocol.md §2.2, §3.4): epochs, batch size, hidden size, for every classification dataset
+#: and per family of pair task (:func:`paper_settings`).
 PAPER_SETTINGS = {
     "classification": {"epochs": 8, "batch_size": 32, "hidden": 128},
     "snli": {"epochs": 25, "batch_size": 128, "hidden": 128},
@@ -39,15 +41,13 @@ PAPER_SETTINGS = {
 DEFAULT_VECTORS = {"glove": "glove-6b-50d", "random": "random"}
 
 
-def settings_family(dataset: str) -> str:
-    if dataset.startswith("babi"):
-        return "babi"
-    return dataset if dataset in ("snli", "cnn") else "classification"
-
-
-def default_runs_dir() -> Path:
-    """:func:`attnlib.paths.runs_dir`."""
-    return paths.runs_dir()
+def paper_settings(dataset: str, task: str | None = None) -> dict:
+    """The paper's epochs, batch size and hidden size for ``dataset``: one setting for every classification task,
+    one per dataset family (:func:`~attnlib.data.dataset_family`) for the pair tasks. ``task`` is the dataset's
+    task (default: the registry's; give it for a dataset the registry does not know, such as a test's)."""
+    if (task or ("classification" if is_classification(dataset) else "pair")) == "classification":
+        return PAPER_SETTINGS["classification"]
+    return PAPER_SETTINGS[dataset_family(dataset)]
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ class RunConfig:
 
     def resolve(self, dataset: TextDataset) -> dict:
         """The full configuration with the paper's defaults filled in."""
-        paper = PAPER_SETTINGS[settings_family(self.dataset)]
+        paper = paper_settings(self.dataset, dataset.task)
         resolved = asdict(self)
         for key in ("epochs", "batch_size", "hidden"):
             if resolved[key] is None:
@@ -127,7 +127,13 @@ def run_directory(config: RunConfig, dataset: TextDataset, runs_dir: str | Path 
                   "code": code_fingerprint(RUN_CODE)}
     key = hashlib.sha256(json.dumps(key_source, sort_keys=True).encode()).hexdigest()[:12]
     name = f"{config.dataset}-{config.encoder}-{config.attention}-seed{config.seed}-{key}"
-    return Path(runs_dir or default_runs_dir()) / name, resolved
+    return paths.runs_dir(runs_dir) / name, resolved
+
+
+def run_finished(directory: str | Path) -> bool:
+    """Whether the run in ``directory`` is trained: its best weights and test metrics are stored (loading it
+    trains nothing)."""
+    return (Path(directory) / "metrics.json").exists() and (Path(directory) / "model.pt").exists()
 
 
 #: Seed of the training sample of :attr:`RunConfig.train_sample`, fixed so that runs differ only in their seed.
@@ -183,7 +189,7 @@ def open_run(config: RunConfig, *, data_dir=None, runs_dir=None, device="auto", 
     model, vectors_note = initial_model(config, dataset, resolved)
     model = model.to(device)
     metrics_path, model_path = directory / "metrics.json", directory / "model.pt"
-    if metrics_path.exists() and model_path.exists():
+    if run_finished(directory):
         model.load_state_dict(torch.load(model_path, map_location=device, weights_only=True))
         return Run(directory, resolved, dataset, model, read_json(metrics_path), device)
     directory.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""Test metrics as the authors computed them (PROTOCOL.md §3.4): sklearn's report at threshold 0.5."""
+"""Test metrics as the authors computed them (book/protocol.md §3.4): sklearn's report at threshold 0.5."""
 from __future__ import annotations
 
 import numpy as np

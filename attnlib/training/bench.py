@@ -1,32 +1,34 @@
-"""Time training epochs of each encoder: the fast path against the reference, in one process.
+"""Time training epochs of each encoder: the fast path against the packed BiLSTM, in one process.
 
 :func:`run_training_benchmark` trains two copies of the same model (same initial weights, same batches)
 for a fixed number of batches of a dataset's training split: the library's encoders as they are, and the
-reference implementation (for the BiLSTM the packed ``nn.LSTM``, :func:`~attnlib.models.encoders.packed_bilstm`;
-the CNN and Average encoders have one implementation, so their two sides time the same code and the ratio
-shows the noise of the measurement). It reports seconds per batch, the extrapolated seconds per epoch and
-the ratio reference / fast, and checks that both sides computed the same losses.
+packed implementation the fast BiLSTM is tested against (the packed ``nn.LSTM``,
+:func:`~attnlib.models.encoders.packed_bilstm`; the CNN and Average encoders have one implementation, so their
+two sides time the same code and the ratio shows the noise of the measurement). It reports seconds per batch,
+the extrapolated seconds per epoch and the ratio packed / fast, and checks that both sides computed the same
+losses.
 """
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 import torch
 
-from .data.base import TextDataset
-from .data.batching import batch_order
-from .models import ModelConfig, build_model
-from .models.encoders import LSTMEncoder
-from .models.model import AttentionModel
-from .train import TrainConfig, class_weight, make_optimizer, train_epoch
+from ..data.base import TextDataset
+from ..data.batching import batch_order
+from ..models import ModelConfig, build_model
+from ..models.encoders import LSTMEncoder
+from ..models.model import AttentionModel
+from .recipe import TrainConfig, make_optimizer, positive_weight, train_epoch
 
-__all__ = ["run_training_benchmark", "use_reference_encoders"]
+__all__ = ["run_training_benchmark", "use_packed_encoders"]
 
 
-def use_reference_encoders(model: AttentionModel) -> AttentionModel:
-    """Switch every BiLSTM of ``model`` to the packed reference (in place); returns ``model``."""
+def use_packed_encoders(model: AttentionModel) -> AttentionModel:
+    """Switch every BiLSTM of ``model`` to the packed ``nn.LSTM`` (in place); returns ``model``."""
     for module in model.modules():
         if isinstance(module, LSTMEncoder):
             module.packed = True
@@ -42,8 +44,9 @@ def _model(dataset: TextDataset, encoder: str, attention: str, hidden: int, vect
 
 def run_training_benchmark(dataset: TextDataset, vectors: torch.Tensor, *, encoders=("lstm", "cnn", "average"),
                            attention: str = "tanh", n_batches: int = 20, batch_size: int = 32, hidden: int = 128,
-                           seed: int = 0, repeats: int = 2, device: torch.device | str = "cpu") -> pd.DataFrame:
-    """Seconds per training epoch of each encoder, fast path and reference, on the same batches.
+                           seed: int = 0, repeats: int = 2, device: torch.device | str = "cpu",
+                           compared_with: Callable[[AttentionModel], AttentionModel] = use_packed_encoders) -> pd.DataFrame:
+    """Seconds per training epoch of each encoder, fast path and packed, on the same batches.
 
     Parameters
     ----------
@@ -58,13 +61,16 @@ def run_training_benchmark(dataset: TextDataset, vectors: torch.Tensor, *, encod
         Passes over the ``n_batches`` per side, interleaved between the sides; the fastest is reported
         (the losses are those of the first pass, when both sides start from the same weights).
     device : torch.device or str
+    compared_with : callable
+        Turns a fresh copy of the model into the one the fast path is compared with (default
+        :func:`use_packed_encoders`; the tests pass a deliberately slowed model, whose ratio is known).
 
     Returns
     -------
     DataFrame with one row per encoder:
-        ``n_batches``, ``batches_per_epoch``, ``reference_seconds`` and ``fast_seconds`` (for the
-        ``n_batches``), ``reference_epoch_seconds`` and ``fast_epoch_seconds`` (extrapolated to a whole
-        epoch), ``ratio`` (reference / fast) and ``max_loss_difference`` (largest relative difference of
+        ``n_batches``, ``batches_per_epoch``, ``packed_seconds`` and ``fast_seconds`` (for the
+        ``n_batches``), ``packed_epoch_seconds`` and ``fast_epoch_seconds`` (extrapolated to a whole
+        epoch), ``ratio`` (packed / fast) and ``max_loss_difference`` (largest relative difference of
         the summed loss of a batch between the two sides; float noise only).
     """
     device = torch.device(device)
@@ -75,18 +81,18 @@ def run_training_benchmark(dataset: TextDataset, vectors: torch.Tensor, *, encod
         raise ValueError(f"n_batches must be between 1 and {len(chunks) - 1} for {dataset.name} "
                          f"({len(chunks)} batches of {batch_size}); got {n_batches}")
     warm_up, timed = chunks[-1:], chunks[:n_batches]
-    pos_weight = class_weight(train) if dataset.task == "classification" else 1.0
+    pos_weight = positive_weight(dataset.task, train)
     rows = []
     for encoder in encoders:
         sides = {}
-        for side in ("reference", "fast"):
+        for side in ("packed", "fast"):
             model = _model(dataset, encoder, attention, hidden, vectors, seed, device)
-            if side == "reference":
-                use_reference_encoders(model)
+            if side == "packed":
+                model = compared_with(model)
             optimizer = make_optimizer(model, config)
             train_epoch(model, optimizer, train, warm_up, pos_weight, device)
             sides[side] = (model, optimizer)
-        seconds, losses = {"reference": np.inf, "fast": np.inf}, {}
+        seconds, losses = {"packed": np.inf, "fast": np.inf}, {}
         for _ in range(repeats):  # interleaved, the fastest pass kept (as timeit does)
             for side, (model, optimizer) in sides.items():
                 per_batch = []
@@ -100,10 +106,10 @@ def run_training_benchmark(dataset: TextDataset, vectors: torch.Tensor, *, encod
         scale = len(chunks) / n_batches
         rows.append({
             "encoder": encoder, "n_batches": n_batches, "batches_per_epoch": len(chunks),
-            "reference_seconds": seconds["reference"], "fast_seconds": seconds["fast"],
-            "reference_epoch_seconds": seconds["reference"] * scale, "fast_epoch_seconds": seconds["fast"] * scale,
-            "ratio": seconds["reference"] / seconds["fast"],
-            "max_loss_difference": float(np.max(np.abs(losses["reference"] - losses["fast"])
-                                                / np.maximum(1.0, np.abs(losses["reference"])))),
+            "packed_seconds": seconds["packed"], "fast_seconds": seconds["fast"],
+            "packed_epoch_seconds": seconds["packed"] * scale, "fast_epoch_seconds": seconds["fast"] * scale,
+            "ratio": seconds["packed"] / seconds["fast"],
+            "max_loss_difference": float(np.max(np.abs(losses["packed"] - losses["fast"])
+                                                / np.maximum(1.0, np.abs(losses["packed"])))),
         })
     return pd.DataFrame(rows).set_index("encoder")

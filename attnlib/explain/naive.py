@@ -18,7 +18,7 @@ naive                       fast
                             at a time, same initial noise, objective written out again
 ==========================  =========================================================================
 
-Kendall τ's reference is ``scipy.stats.kendalltau`` itself.
+Kendall τ's naive version is ``scipy.stats.kendalltau`` itself.
 """
 from __future__ import annotations
 
@@ -30,9 +30,9 @@ from tqdm.auto import tqdm
 from ..data.base import Split
 from ..data.batching import make_batch
 from ..models.model import AttentionModel
+from ._batching import _eval_mode, _padded, _prepare, instance_seed
 from .adversarial import ADVERSARIAL_PURPOSE, AdversarialResult, initial_log_scores
 from .divergence import jsd, tvd
-from ._batching import _eval_mode, _padded, _prepare, instance_seed
 from .permutation import PERMUTATION_PURPOSE, draw_permutations
 
 __all__ = ["naive_attention", "naive_gradient", "naive_loo", "naive_permutation", "naive_adversarial"]

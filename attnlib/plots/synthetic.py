@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..explain.adversarial import max_jsd_column
+
 __all__ = ["synthetic_instances"]
 
 
@@ -50,6 +52,6 @@ def synthetic_instances(n: int = 200, n_classes: int = 2, seed: int = 0) -> pd.D
         "tau_gradient_loo": tau[:, 2],
         "p_gradient_loo": rng.uniform(0, 1, size=n),
         "perm_median_tvd": rng.beta(1, 6, size=n),
-        "adv_max_jsd@0.01": jsd_01,
-        "adv_max_jsd@0.05": np.minimum(jsd_01 + rng.uniform(0, 0.1, size=n), np.log(2)),
+        max_jsd_column(0.01): jsd_01,
+        max_jsd_column(0.05): np.minimum(jsd_01 + rng.uniform(0, 0.1, size=n), np.log(2)),
     })

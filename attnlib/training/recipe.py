@@ -1,4 +1,4 @@
-"""The authors' training recipe (PROTOCOL.md §3.4): Adam with amsgrad, dev-set model selection.
+"""The authors' training recipe (book/protocol.md §3.4): Adam with amsgrad, dev-set model selection.
 
 Classification: class-weighted ``BCEWithLogits`` summed over the batch, weight decay 1e-5 on encoder and
 decoder but none on attention, selection on dev ROC-AUC. Pair tasks: cross-entropy averaged over the
@@ -18,13 +18,12 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .data.base import Split, TextDataset
-from .data.batching import batch_order, iterate_batches, make_batch
-from .errors import ConfigError
-from .io import save_torch
+from ..data.base import Split, TextDataset
+from ..data.batching import batch_order, iterate_batches, make_batch
+from ..models.model import AttentionModel
+from ..plumbing.errors import ConfigError
+from ..plumbing.io import save_torch
 from .metrics import evaluate_predictions
-from .models.model import AttentionModel
-
 
 #: How the kept weights are chosen: the best dev epoch, or the last epoch.
 SELECTIONS = ("dev", "last")
@@ -80,6 +79,12 @@ def class_weight(train: Split) -> float:
     if positives == 0:
         raise ConfigError("the training split has no positive example; the class weight is undefined")
     return (len(train) - positives) / positives
+
+
+def positive_weight(task: str, train: Split) -> float:
+    """The weight of positive examples in the loss of ``task``: :func:`class_weight` for classification, 1 for
+    pair tasks (whose cross-entropy is not weighted)."""
+    return class_weight(train) if task == "classification" else 1.0
 
 
 def batch_loss(model: AttentionModel, logits: torch.Tensor, labels: torch.Tensor, pos_weight: float):
@@ -155,7 +160,7 @@ def train_model(model: AttentionModel, dataset: TextDataset, config: TrainConfig
     train, dev = dataset.split("train"), dataset.split("dev")
     model.to(device)
     optimizer = make_optimizer(model, config)
-    pos_weight = class_weight(train) if model.task == "classification" else 1.0
+    pos_weight = positive_weight(model.task, train)
     metric = selection_metric(model.task)
     state = {"epoch": -1, "best_metric": -np.inf, "best_epoch": None, "best_model": None, "history": []}
     checkpoint = Path(run_dir) / "checkpoint.pt" if run_dir is not None else None

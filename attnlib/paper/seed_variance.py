@@ -16,7 +16,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from .explain import jsd
+from ..explain import PAPER_EPSILONS, jsd, max_jsd_column
 
 __all__ = ["SEED_STATISTICS", "seed_statistics", "statistics_over_seeds", "attention_jsd_between_seeds"]
 
@@ -29,8 +29,7 @@ SEED_STATISTICS = (
     ("tau_attention_loo", "tau_attention_loo", "mean"),
     ("tau_attention_loo_sig_frac", "tau_attention_loo", "sig_frac"),
     ("perm_median_tvd", "perm_median_tvd", "mean"),
-    ("adv_max_jsd@0.01", "adv_max_jsd@0.01", "mean"),
-    ("adv_max_jsd@0.05", "adv_max_jsd@0.05", "mean"),
+    *((max_jsd_column(epsilon), max_jsd_column(epsilon), "mean") for epsilon in PAPER_EPSILONS),
 )
 
 

@@ -18,14 +18,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError
+from ..explain import (KENDALL_PAIRS, PAPER_EPSILONS, analyse_split, max_jsd_column, max_jsd_within, summarise,
+                       with_paper_epsilons)
+from ..plumbing.errors import ConfigError
+from ..plumbing.io import atomic_path, read_json, write_json
 from .fingerprint import ANALYSIS_CODE, code_fingerprint
-from .explain import KENDALL_PAIRS, analyse_split, max_jsd_within, summarise
-from .io import atomic_path, read_json, write_json
 from .runs import Run
 
-#: The ε of the paper's text (classification) and of the authors' code (both tasks), PROTOCOL.md §7.
-PAPER_EPSILONS = (0.01, 0.05)
 STAGES = ("importance", "permutation", "adversarial")
 
 
@@ -60,7 +59,7 @@ class AnalysisConfig:
                 raise ConfigError(f"{name} must be at least 1; got {getattr(self, name)}")
 
     def key(self) -> str:
-        """Hash of the settings and of the analysis code (:data:`attnlib.fingerprint.ANALYSIS_CODE`)."""
+        """Hash of the settings and of the analysis code (:data:`attnlib.results.fingerprint.ANALYSIS_CODE`)."""
         source = {**asdict(self), "code": code_fingerprint(ANALYSIS_CODE)}
         return hashlib.sha256(json.dumps(source, sort_keys=True).encode()).hexdigest()[:10]
 
@@ -136,6 +135,14 @@ class Analysis:
     summary: pd.DataFrame
     seconds: dict
 
+    def ensure_epsilon(self, epsilon: float) -> str:
+        """Add the max JSD within ``epsilon`` to :attr:`instances` where it is not there yet (the table holds
+        :data:`~attnlib.explain.PAPER_EPSILONS`); returns its column name (:func:`~attnlib.explain.max_jsd_column`)."""
+        column = max_jsd_column(epsilon)
+        if column not in self.instances:
+            self.instances = instance_table(self.results, self.indices, epsilons=(epsilon,))
+        return column
+
     def importance(self, row: int) -> dict[str, np.ndarray]:
         """Attention, gradient and leave-one-out of instance ``row`` over its real tokens."""
         length = int(self.results["lengths"][row])
@@ -180,8 +187,8 @@ def instance_table(results: dict, indices: np.ndarray, epsilons=PAPER_EPSILONS) 
         table[f"tau_{a}_{b}"] = results[f"tau_{a}_{b}"]
         table[f"p_{a}_{b}"] = results[f"p_{a}_{b}"]
     table["perm_median_tvd"] = results["perm_median_tvd"]
-    for epsilon in sorted(set(epsilons) | set(PAPER_EPSILONS)):
-        table[f"adv_max_jsd@{epsilon:g}"] = max_jsd_within(results["adv_jsd"], results["adv_tvd"], epsilon)
+    for epsilon in with_paper_epsilons(epsilons):
+        table[max_jsd_column(epsilon)] = max_jsd_within(results["adv_jsd"], results["adv_tvd"], epsilon)
     return table
 
 
@@ -203,7 +210,7 @@ def analyse_run(run: Run, config: AnalysisConfig = AnalysisConfig(), *, epsilons
     Parameters
     ----------
     run : Run
-        A trained run (:func:`attnlib.runs.open_run`).
+        A trained run (:func:`attnlib.results.runs.open_run`).
     config : AnalysisConfig
     epsilons : sequence of float
         Output-TVD bounds for "max JSD within ε" in the tables (the paper's 0.01 and 0.05 are always there).
@@ -223,7 +230,7 @@ def analyse_run(run: Run, config: AnalysisConfig = AnalysisConfig(), *, epsilons
                             progress=progress, keep_adversarial_attention=True, store=store)
     tokens = [run.dataset.vocab.decode(sequence[1:-1]) for sequence in subset.sequences]
     instances = instance_table(results, indices, epsilons)
-    summary = summarise(results, epsilons=sorted(set(epsilons) | set(PAPER_EPSILONS)))
+    summary = summarise(results, epsilons=with_paper_epsilons(epsilons))
     tokens_path = directory / "tokens.json"
     if not tokens_path.exists():
         write_json(tokens_path, tokens)

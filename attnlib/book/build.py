@@ -1,4 +1,4 @@
-"""The book runner: the preset's experiments, chapter execution with papermill, and the Jupyter Book build.
+"""The book build: the preset's experiments, chapter execution with papermill, and the Jupyter Book build.
 
 ``attnlib book --preset NAME`` (i) with ``--download`` (or ``ATTNLIB_DOWNLOAD=1``) downloads the preset's missing
 dataset files, checks its prerequisites and fetches the offline JavaScript assets (npm, cached), (ii) trains and
@@ -21,43 +21,16 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from .. import paths
 from ..data import load_dataset
-from ..errors import AttnlibError
-from .presets import Experiment, available_datasets, get_preset
+from ..plumbing import paths
+from ..plumbing.errors import AttnlibError
+from .experiments import experiment_finished, run_experiment
+from .presets import available_datasets, get_preset
 from .timeline import Timeline, timeline_path
-
-#: The whole library (every module of attnlib), whose code the chapters run: part of each chapter's execution key.
-LIBRARY_CODE = (".",)
 
 #: Chapters in reading order (``book/<name>.ipynb``).
 CHAPTERS = ("intro", "data_models", "correlation", "permutation", "adversarial", "scorecard", "explorer", "discussion",
             "guide", "reproducibility")
-
-
-def run_experiment(experiment: Experiment, *, data_dir=None, runs_dir=None, device="auto", progress=True,
-                   dataset=None):
-    """Train (or load) and analyse (or load) one experiment; returns ``(run, analysis)``. ``dataset``: the
-    experiment's prepared dataset when the caller has loaded it already."""
-    from ..analysis import analyse_run
-    from ..runs import open_run
-
-    run = open_run(experiment.run, data_dir=data_dir, runs_dir=runs_dir, device=device, progress=progress,
-                   dataset=dataset)
-    return run, analyse_run(run, experiment.analysis, progress=progress)
-
-
-def experiment_finished(experiment: Experiment, *, data_dir=None, runs_dir=None, dataset=None) -> bool:
-    """Whether ``experiment`` is trained and analysed in ``runs_dir`` (so loading it computes nothing).
-    ``dataset``: the experiment's prepared dataset when the caller has loaded it already."""
-    from ..analysis import analysis_directory, analysis_finished
-    from ..runs import run_directory
-
-    if dataset is None:
-        dataset = load_dataset(experiment.run.dataset, data_dir, progress=False)
-    directory, _ = run_directory(experiment.run, dataset, runs_dir)
-    return ((directory / "metrics.json").exists() and (directory / "model.pt").exists()
-            and analysis_finished(analysis_directory(directory, experiment.analysis)))
 
 
 def _source_hash(path: Path, parameters: dict, inputs: str = "") -> str:
@@ -72,7 +45,7 @@ def _source_hash(path: Path, parameters: dict, inputs: str = "") -> str:
 def _inputs_key(finished: list) -> str:
     """What the chapters read besides their source: the library's code (every module, docstrings left out) and
     the run and analysis directories of the preset's experiments (whose names carry their own keys)."""
-    from ..fingerprint import code_fingerprint
+    from ..results.fingerprint import LIBRARY_CODE, code_fingerprint
 
     digest = hashlib.sha256(code_fingerprint(LIBRARY_CODE).encode())
     for run, analysis in finished:
@@ -141,7 +114,7 @@ def fetch_preset_data(preset: str, data_dir=None, *, download: bool | None = Non
     """When downloading is on (``download``, else ``$ATTNLIB_DOWNLOAD``), download every official dataset file that
     the datasets of ``preset`` lack in ``data_dir`` (:func:`~attnlib.data.fetch_missing`); returns the files fetched.
 
-    Raises :class:`~attnlib.errors.DataError` (one line) when a dataset that lacks required files cannot be
+    Raises :class:`~attnlib.plumbing.errors.DataError` (one line) when a dataset that lacks required files cannot be
     downloaded; a dataset already usable in a reduced form only warns.
     """
     if not paths.download_enabled(download):

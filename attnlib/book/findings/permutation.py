@@ -1,0 +1,89 @@
+"""What the permutation chapter states: how often shuffling the attention hardly moves the output, where it moves
+it most, and how the encoders and the tasks compare."""
+from __future__ import annotations
+
+import pandas as pd
+
+from ...data import is_classification
+from .. import tables
+from .rules import PEAKED_ATTENTION, SMALL_OUTPUT_CHANGE, average_against_bilstm
+
+__all__ = ["permutation_findings", "peaked_instances", "most_sensitive_dataset", "bilstm_under_permutation",
+           "encoders_under_permutation", "tasks_under_permutation"]
+
+
+def peaked_instances(instances: pd.DataFrame) -> str:
+    """Among the instances with peaked attention (largest weight at least
+    :data:`~attnlib.book.findings.rules.PEAKED_ATTENTION`), the share whose output hardly changes under
+    permutation (median TVD below :data:`~attnlib.book.findings.rules.SMALL_OUTPUT_CHANGE`)."""
+    small, peaked = instances.perm_median_tvd < SMALL_OUTPUT_CHANGE, instances.max_attention >= PEAKED_ATTENTION
+    if not peaked.any():
+        return f"no instance here has a largest weight of {PEAKED_ATTENTION:g} or more"
+    return (f"among the {int(peaked.sum())} instances whose largest weight is at least {PEAKED_ATTENTION:g}, "
+            f"{small[peaked].mean():.0%} do")
+
+
+def most_sensitive_dataset(instances: pd.DataFrame) -> str:
+    """The datasets whose outputs move most and least under permutation (mean median TVD over instances)."""
+    by_dataset = instances.groupby("dataset").perm_median_tvd.mean().sort_values()
+    if len(by_dataset) > 1:
+        return (f"The most sensitive dataset here is {by_dataset.index[-1]} (mean median TVD "
+                f"{by_dataset.iloc[-1]:.3f}), the least sensitive {by_dataset.index[0]} ({by_dataset.iloc[0]:.3f}).")
+    return f"This build has one dataset, {by_dataset.index[0]} (mean median TVD {by_dataset.iloc[0]:.3f})."
+
+
+def bilstm_under_permutation(instances: pd.DataFrame) -> str:
+    """The share of BiLSTM instances whose output hardly changes under permutation, all and peaked ones."""
+    lstm = instances[instances.encoder == "lstm"]
+    if not len(lstm):
+        return "This build has no BiLSTM experiment."
+    small, peaked = lstm.perm_median_tvd < SMALL_OUTPUT_CHANGE, lstm.max_attention >= PEAKED_ATTENTION
+    return (f"Random permutations of the attention change the output of BiLSTM models by less than "
+            f"{SMALL_OUTPUT_CHANGE:g} in TVD for {small.mean():.0%} of their instances"
+            + (f", and for {small[peaked].mean():.0%} of those whose largest weight is at least {PEAKED_ATTENTION:g}."
+               if peaked.any() else f" (none has a largest weight of {PEAKED_ATTENTION:g} or more)."))
+
+
+def encoders_under_permutation(per_experiment: pd.DataFrame) -> str:
+    """On how many datasets shuffling moves the Average encoder's output more than the BiLSTM's.
+
+    Parameters
+    ----------
+    per_experiment : DataFrame
+        :func:`attnlib.book.tables.summary_table` of ``perm_median_tvd``.
+    """
+    more = average_against_bilstm(per_experiment, "mean", higher=True)
+    if not more.n:
+        return ("This build has no dataset with both a BiLSTM and an Average encoder with tanh attention "
+                "to compare.")
+    return (f"Shuffling moves the output of the Average encoder more than the BiLSTM's on {more.hits} of the "
+            f"{more.n} datasets with both (tanh attention, mean median TVD).")
+
+
+def tasks_under_permutation(per_experiment: pd.DataFrame) -> str:
+    """The mean median TVD on the QA and inference tasks against classification, averaged over experiments."""
+    classification = per_experiment.dataset.map(is_classification).astype(bool)
+    qa, other = per_experiment[~classification], per_experiment[classification]
+    if len(qa) and len(other):
+        return (f"In this build the mean median TVD, averaged over experiments, is {qa['mean'].mean():.3f} on "
+                f"the QA and inference tasks ({', '.join(qa.dataset.unique())}) against "
+                f"{other['mean'].mean():.3f} on classification.")
+    if len(other):
+        return "This build has no QA or inference task to compare with."
+    return "This build has no classification dataset to compare with."
+
+
+def permutation_findings(results, focus) -> dict:
+    """Every value the permutation chapter glues, for ``results`` (one seed) and its ``focus`` result."""
+    instances = tables.all_instances(results)
+    per_experiment = tables.summary_table(results, "perm_median_tvd")
+    return {
+        "n_permutations": focus.analysis.config.n_permutations,
+        "small_change": SMALL_OUTPUT_CHANGE,
+        "share_small_all": float((instances.perm_median_tvd < SMALL_OUTPUT_CHANGE).mean()),
+        "peaked_sentence": peaked_instances(instances),
+        "sensitivity_sentence": most_sensitive_dataset(instances),
+        "lstm_sentence": bilstm_under_permutation(instances),
+        "encoder_sentence": encoders_under_permutation(per_experiment),
+        "task_sentence": tasks_under_permutation(per_experiment),
+    }

@@ -1,0 +1,59 @@
+"""The reading rules every finding uses, each defined once: thresholds, and the comparison of the two encoders.
+
+The thresholds say when a number counts as small, peaked or far; the comparison says on how many datasets the
+Average encoder's number is above (or below) the BiLSTM's. Tolerances against the paper's numbers belong to
+:func:`attnlib.book.scorecard.tolerance`, significance to :data:`attnlib.explain.kendall.SIGNIFICANCE`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+__all__ = ["FAR_JSD", "PEAKED_ATTENTION", "SMALL_OUTPUT_CHANGE", "ENCODER_NAMES", "Tally", "average_against_bilstm"]
+
+#: An output that moves by less than this in TVD under a permutation of the attention has "hardly changed".
+SMALL_OUTPUT_CHANGE = 0.05
+
+#: An instance whose largest attention weight is at least this has "peaked" attention.
+PEAKED_ATTENTION = 0.5
+
+#: An adversarial attention at a JSD above this from the model's own is "far" from it (the JSD is at most ln 2).
+FAR_JSD = 0.5
+
+#: How the findings name each encoder.
+ENCODER_NAMES = {"lstm": "BiLSTM", "cnn": "CNN", "average": "Average-encoder"}
+
+
+@dataclass(frozen=True)
+class Tally:
+    """``hits`` of ``n`` cases (datasets, instances) for which something holds."""
+
+    hits: int
+    n: int
+
+
+def average_against_bilstm(table: pd.DataFrame, value: str, *, higher: bool, only=None) -> Tally:
+    """On how many datasets the Average encoder's ``value`` is above (``higher``) or below the BiLSTM's, over the
+    datasets that have both encoders with tanh attention.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per experiment: ``dataset``, ``encoder``, ``attention`` and the column ``value`` (rows of the same
+        dataset and encoder are averaged).
+    value : str
+    higher : bool
+        Count the datasets where the Average encoder's value is above the BiLSTM's (else below).
+    only : callable, optional
+        Keeps a dataset when ``only(name)`` is true (for example :func:`attnlib.data.is_classification`).
+    """
+    tanh = table[table["attention"] == "tanh"] if len(table) else table
+    if not len(tanh) or not {"lstm", "average"} <= set(tanh["encoder"]):
+        return Tally(0, 0)
+    wide = tanh.pivot_table(index="dataset", columns="encoder", values=value)
+    both = wide[["average", "lstm"]].dropna()
+    if only is not None:
+        both = both[[bool(only(name)) for name in both.index]]
+    hits = both["average"] > both["lstm"] if higher else both["average"] < both["lstm"]
+    return Tally(int(hits.sum()), len(both))
