@@ -181,17 +181,25 @@ def _bench_analyses(args) -> int:
 
 
 def cmd_book(args) -> int:
+    import time
     from pathlib import Path
 
     from .book import build_book
+    from .book.timeline import Timeline, timeline_path
+    from .teach.slides import LANGUAGES, build_book_decks
 
     if args.estimate:
         return _estimate_book(args)
-    started = __import__("time").perf_counter()
+    started = time.perf_counter()
     built = build_book(args.preset, root=Path(args.root), data_dir=args.data_dir, runs_dir=args.runs_dir,
                        device=args.device, download=args.download)
-    seconds = __import__("time").perf_counter() - started
-    print(f"book: {built['html'] / 'index.html'} ({seconds / 60:.1f} min)")
+    decks_started = time.perf_counter()
+    decks = build_book_decks(args.preset, built["html"], data_dir=built["data_dir"], runs_dir=built["runs_dir"],
+                             device=args.device, progress=False)
+    Timeline.resume(timeline_path(Path(args.root))).add("slides", ", ".join(LANGUAGES),
+                                                        time.perf_counter() - decks_started, reused=False)
+    seconds = time.perf_counter() - started
+    print(f"book: {built['html'] / 'index.html'} ({seconds / 60:.1f} min); slides: {', '.join(map(str, decks))}")
     return 0
 
 

@@ -107,7 +107,8 @@ def test_build_writes_its_timeline(built):
     assert tuple(timeline.columns) == TIMELINE_COLUMNS
     quick = get_preset("quick")
     n_experiments = len(quick.experiments())
-    assert timeline["kind"].tolist() == ["experiment"] * n_experiments + ["chapter"] * len(CHAPTERS) + ["html"]
+    assert timeline["kind"].tolist() == (["experiment"] * n_experiments + ["chapter"] * len(CHAPTERS)
+                                         + ["html", "slides"])
     assert timeline.loc[timeline["kind"] == "chapter", "name"].tolist() == list(CHAPTERS)
     experiments = timeline[timeline["kind"] == "experiment"]
     assert (experiments["train_seconds"] > 0).all() and (experiments["analysis_seconds"] > 0).all()
@@ -236,6 +237,47 @@ OFFLINE_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--allow-file-access-from-files", "--virtual-time-budget=20000", "--hide-scrollbars"]
 
 
+def test_every_page_passes_the_page_check(built, downloaded, quick_setup):
+    """No truncated table, nan, raw repr, missing file, machine path, figure without alt text or stderr on a page."""
+    from attnlib.book.pagecheck import book_problems
+
+    _, runs = quick_setup
+    html = built / "_build" / "html"
+    pages = [html / "book" / "executed" / f"{chapter}.html" for chapter in CHAPTERS]
+    pages += [html / "book" / "protocol.html", html / "book" / "references.html"]
+    machine = [str(downloaded), str(runs), str(built), str(ROOT), str(Path.home())]
+    assert book_problems(html, pages, machine) == []
+
+
+def test_the_slide_decks_are_built_with_the_book_and_linked_from_the_guide(built):
+    html = built / "_build" / "html"
+    for lang in ("en", "ja"):
+        deck = html / "slides" / f"attnlib-quick-{lang}.html"
+        assert deck.exists() and deck.stat().st_size > 100_000, deck
+        assert f"../../slides/attnlib-quick-{lang}.html" in chapter_html(built, "guide")
+
+
+def test_the_protocol_appendix_resolves_the_chapters_links(built):
+    protocol = (built / "_build" / "html" / "book" / "protocol.html").read_text()
+    assert 'id="quirk-q5"' in protocol and 'id="protocol-7"' in protocol
+    assert 'href="../protocol.html#quirk-q5"' in chapter_html(built, "reproducibility")
+    assert 'href="../protocol.html#protocol-7"' in chapter_html(built, "adversarial")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed (apt-get install chromium)")
+def test_every_chapter_is_screenshotted_for_review(built, tmp_path):
+    """A screenshot of every chapter, as a reader's browser shows it, in $ATTNLIB_SCREENSHOT_DIR (default: the test
+    build's _build/screenshots), for a reviewer who does not build the book."""
+    folder = Path(os.environ.get("ATTNLIB_SCREENSHOT_DIR") or built / "_build" / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    flags = [CHROMIUM, *OFFLINE_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,5000"]
+    for chapter in CHAPTERS:
+        page = (built / "_build" / "html" / "book" / "executed" / f"{chapter}.html").as_uri()
+        shot = folder / f"{chapter}.png"
+        subprocess.run([*flags, f"--screenshot={shot}", page], capture_output=True, text=True, timeout=120)
+        assert shot.exists() and shot.stat().st_size > 30_000, chapter
+
+
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed (apt-get install chromium)")
 def test_correlation_chapter_in_a_browser_without_network(built, tmp_path):
     page = (built / "_build" / "html" / "book" / "executed" / "correlation.html").as_uri()
@@ -243,7 +285,7 @@ def test_correlation_chapter_in_a_browser_without_network(built, tmp_path):
     dom = subprocess.run([*flags, "--dump-dom", page], capture_output=True, text=True, timeout=120).stdout
     assert "<mjx-container" in dom, "MathJax did not typeset the equations offline"
     assert len(re.findall(r'<img [^>]*src="[^"]*_images/', dom)) >= MIN_FIGURES["correlation"]
-    screenshot = Path(os.environ.get("ATTNLIB_SCREENSHOT_DIR", tmp_path)) / "correlation.png"
+    screenshot = Path(os.environ.get("ATTNLIB_SCREENSHOT_DIR", tmp_path)) / "correlation-offline.png"
     subprocess.run([*flags, "--window-size=1280,4000", f"--screenshot={screenshot}", page],
                    capture_output=True, text=True, timeout=120)
     assert screenshot.exists() and screenshot.stat().st_size > 50_000

@@ -9,7 +9,8 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from attnlib.book import figures, tables  # noqa: E402
-from attnlib.book.ablations import ablation_table, strength_sweep, top_bin_composition  # noqa: E402
+from attnlib.book.ablations import (ablation_table, strength_configurations, strength_sweep,  # noqa: E402
+                                    top_bin_composition)
 from attnlib.book.presets import ABLATIONS  # noqa: E402
 from attnlib.book.scorecard import by_configuration, scorecard, tolerance  # noqa: E402
 
@@ -71,8 +72,9 @@ def test_top_bin_composition_splits_the_top_bin():
 def test_ablation_table_and_a_sweep_that_is_not_run():
     table = ablation_table({name: [] for name in ABLATIONS})
     assert table["ablation"].tolist() == list(ABLATIONS) and (table["runs"] == 0).all()
-    assert strength_sweep([fake_result()], compute=False).empty
-    assert strength_sweep([fake_result("imdb")], compute=True).empty      # no configuration of the sweep
+    assert strength_sweep([fake_result()], ()).empty
+    assert strength_sweep([fake_result("imdb")], strength_configurations("paper")).empty   # none of its configurations
+    assert strength_configurations("quick") == () and ("sst", "lstm", "tanh") in strength_configurations("quick", True)
 
 
 def test_figures_from_results():

@@ -92,3 +92,13 @@ def test_console_script_prints_one_line_without_traceback(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: ")
+
+
+def test_a_book_on_an_empty_data_folder_says_how_to_fetch_the_data(capsys, tmp_path, data_dir):
+    """The first command a reader types: without --download, the one line names `attnlib datasets`, --download and
+    the official sources of the preset's datasets."""
+    assert main(["book", "--preset", "quick", "--root", str(tmp_path), "--data-dir", str(data_dir)]) == 2
+    line = error_line(capsys)
+    assert f"no dataset of the 'quick' preset is available in {data_dir}" in line
+    assert "run `attnlib datasets`" in line and "`attnlib book --preset quick --download` (what `make book` runs)" in line
+    assert "nlp.stanford.edu" in line and "www.thespermwhale.com" in line

@@ -20,7 +20,7 @@ from attnlib.book.findings import permutation as perm
 from attnlib.book.findings import reproducibility as repro
 from attnlib.book.findings import rules
 from attnlib.book.findings import scorecard as sc
-from attnlib.book.scorecard import tolerance
+from attnlib.book.scorecard import scorecard, tolerance
 
 from fake_results import fake_result, with_seeds
 
@@ -119,6 +119,22 @@ def test_significance_by_dataset_orders_the_datasets_by_their_share():
     assert corr.significance_by_dataset(pd.DataFrame()).startswith("This build has no experiment with tanh")
 
 
+def test_largest_table2_gap_with_and_without_seeds():
+    one = [fake_result("sst", "lstm", tau=0.1)]
+    gap = corr.largest_table2_gap(tables.correlation_table(one), tables.seed_table(one))
+    assert gap.startswith("The largest gap is sst lstm+tanh with gradients: our mean τ is 0.10 against the paper's 0.35")
+    assert gap.endswith("this build trains one seed of it, so how much of the gap a change of seed covers is not "
+                        "measured here.")
+    seeds = one + [fake_result("sst", "lstm", seed=1, tau=0.4)]
+    covered = corr.largest_table2_gap(tables.correlation_table(one), tables.seed_table(seeds))
+    assert covered.endswith("over our 2 seeds it ranges from 0.10 to 0.40, which includes the paper's value.")
+    seeds[1] = fake_result("sst", "lstm", seed=1, tau=0.2)
+    assert corr.largest_table2_gap(tables.correlation_table(one), tables.seed_table(seeds)).endswith(
+        "which does not include the paper's value.")
+    dot = [fake_result("sst", "lstm", "dot")]
+    assert corr.largest_table2_gap(tables.correlation_table(dot), tables.seed_table(dot)).startswith("No overall")
+
+
 def test_significance_depends_on_length_in_the_example():
     values = correlation_findings(both_encoders(), both_encoders()[0])
     assert values["p_short_text"] > 0.05 > 1e-4 > values["p_long_text"]
@@ -156,13 +172,25 @@ def test_encoders_and_tasks_under_permutation():
     assert "more than the BiLSTM's on 0 of the 1 datasets" in perm.encoders_under_permutation(less)
     lone = tables.summary_table([fake_result()], "perm_median_tvd")
     assert perm.encoders_under_permutation(lone).startswith("This build has no dataset with both")
-    mixed = tables.summary_table([fake_result("sst", perm=0.1), fake_result("babi1", perm=0.5)], "perm_median_tvd")
+    mixed = tables.summary_table([fake_result("sst", perm=0.1), fake_result("snli", perm=0.2),
+                                  fake_result("babi1", perm=0.5)], "perm_median_tvd")
     assert perm.tasks_under_permutation(mixed) == ("In this build the mean median TVD, averaged over experiments, is "
-                                                   "0.500 on the QA and inference tasks (babi1) against 0.100 on "
-                                                   "classification.")
-    assert perm.tasks_under_permutation(lone) == "This build has no QA or inference task to compare with."
-    qa = tables.summary_table([fake_result("babi1")], "perm_median_tvd")
-    assert perm.tasks_under_permutation(qa) == "This build has no classification dataset to compare with."
+                                                   "0.100 on classification (sst); 0.200 on natural language inference "
+                                                   "(snli); 0.500 on question answering (babi1).")
+    assert perm.tasks_under_permutation(lone) == ("This build has classification datasets only, so the kinds of task "
+                                                  "cannot be compared.")
+
+
+def test_bilstm_permutation_against_the_papers_medians():
+    reproduces = perm.bilstm_against_paper(scorecard([fake_result(perm=0.03, max_attention=0.3)]))
+    assert reproduces.startswith("Over the 2 (dataset, max-attention bin, predicted class) cells of the authors' "
+                                 "BiLSTM violins (sst), their median output change is below 0.05 in 2 and ours in 2")
+    assert reproduces.endswith("so this part of their finding reproduces here.")
+    moves_more = perm.bilstm_against_paper(scorecard([fake_result(perm=0.3, max_attention=0.3)]))
+    assert "ours in 0" in moves_more and moves_more.endswith(
+        "does not reproduce here: permuting our BiLSTMs' attention moves their output more than it moved the authors'.")
+    assert perm.bilstm_against_paper(scorecard([fake_result(encoder="average")])).startswith(
+        "The authors published no permutation medians")
 
 
 def test_permutation_findings_on_fake_results():
@@ -274,8 +302,8 @@ def test_uniform_attention_drop():
     table = pd.DataFrame({"dataset": ["sst", "babi1"], "encoder": "lstm", "attention": "tanh", "metric": "accuracy",
                           "difference": [-0.01, -0.5]})
     assert disc.uniform_attention_drop(table) == ("In this build the score falls most for babi1 lstm+tanh (-0.500 "
-                                                  "accuracy); the mean difference is -0.500 on the QA and inference "
-                                                  "tasks and -0.010 on classification.")
+                                                  "accuracy); the mean difference is -0.010 on classification (sst); "
+                                                  "-0.500 on question answering (babi1).")
     assert disc.uniform_attention_drop(table.iloc[:1]).endswith("the mean difference is -0.010 on classification.")
 
 
@@ -311,24 +339,43 @@ def test_seed_attention_verdict():
 
 def test_ablation_findings():
     gaps = pd.DataFrame({"now_within": [True, False], "nearer": [True, True]})
-    values = sc.ablation_findings({"frozen": [1, 2], "random": []}, gaps)
-    assert values == {"ablations_status": "2 ablation runs in this build", "n_gaps": 2, "n_gaps_closed": 1,
-                      "n_gaps_nearer": 2}
-    assert sc.ablation_findings({"frozen": []}, pd.DataFrame())["ablations_status"].startswith("none were run")
+    values = sc.ablation_findings({"frozen": [1, 2], "random": []}, gaps, "papermill x")
+    assert {k: values[k] for k in ("ablations_status", "n_gaps", "n_gaps_closed", "n_gaps_nearer")} == {
+        "ablations_status": "2 ablation runs in this build", "n_gaps": 2, "n_gaps_closed": 1, "n_gaps_nearer": 2}
+    assert values["ablation_sentence"].data.startswith("Of the 2 out-of-tolerance numbers the ablations cover, 2 move")
+    uncovered = sc.ablation_findings({"frozen": [1]}, pd.DataFrame(), "papermill x")["ablation_sentence"].data
+    assert uncovered.startswith("The 1 ablation runs of this build cover no out-of-tolerance number")
+    none = sc.ablation_findings({"frozen": []}, pd.DataFrame(), "papermill book/scorecard.ipynb x -p ablations True")
+    assert none["ablations_status"] == "none in this build"
+    assert "`papermill book/scorecard.ipynb x -p ablations True` trains and analyses them" in none["ablation_sentence"].data
+
+
+def test_out_of_tolerance_numbers_are_counted_by_kind():
+    card = scorecard([fake_result(tau=0.9), fake_result(seed=1, tau=0.2)])
+    sentence = sc.out_of_tolerance_sentence(card)
+    out = card[~card.within_tolerance]
+    assert sentence.startswith(f"{len(out)} of the {len(card)} published numbers are out of tolerance (")
+    assert f"For {int(out.paper_in_seed_range.sum())} of them the paper's value lies within the range of our seeds" \
+        in sentence
+    table = sc.out_of_tolerance(card)
+    assert table["out of tolerance"].sum() == len(out) and table["numbers"].sum() == len(card)
+    assert sc.out_of_tolerance_sentence(card.assign(within_tolerance=True)) == \
+        f"All {len(card)} published numbers of this build are within tolerance."
 
 
 def test_strength_sentence():
     rows = [(label, it, k, med, high) for label in ("sst lstm+tanh", "sst average+tanh")
             for it, k, med, high in ((500, 1, 0.3, 0.19), (500, 5, 0.4, 0.46), (1500, 10, 0.45, 0.5))]
     strength = pd.DataFrame(rows, columns=["configuration", "iterations", "adversaries", "median", "high_median"])
-    sentence = sc.strength_sentence(strength).data
+    sentence = sc.strength_sentence(strength, "papermill x").data
     assert sentence.startswith("Going from the paper's setting to the strongest search changes the median max JSD by "
                                "at most 0.050.")
     assert "for SST `lstm`+`tanh` (first seed)" in sentence and "is 0.19 with one adversary and 0.46 with the paper's five" \
         in sentence
-    other = sc.strength_sentence(strength[strength.configuration == "sst average+tanh"]).data
+    other = sc.strength_sentence(strength[strength.configuration == "sst average+tanh"], "papermill x").data
     assert "The number of adversaries" not in other
-    assert sc.strength_sentence(pd.DataFrame()).data.startswith("The sweep was not run in this build")
+    assert sc.strength_sentence(pd.DataFrame(), "papermill x").data == (
+        "The sweep was not run in this build: `papermill x` runs it (so does the paper preset).")
 
 
 def test_top_bin_findings():

@@ -192,7 +192,8 @@ def test_violins_one_per_bin_and_class(plot, n_classes, n_hue):
     assert len(violins) == 4 * n_hue
     assert len(ax.get_lines()) == 3 * len(violins)  # inner="quartile": three quartile lines each
     ticks = [t.get_text() for t in ax.get_yticklabels()]
-    assert [t.split("\n")[0] for t in ticks] == ["[0.75, 1]", "[0.5, 0.75)", "[0.25, 0.5)", "[0, 0.25)"]
+    assert [t.split("\n")[0] for t in ticks] == ["[0.75, 1.00]", "[0.50, 0.75)", "[0.25, 0.50)", "[0.00, 0.25)"]
+    assert len({v.get_hatch() for v in violins}) == n_hue   # each class has its own pattern, not only a colour
     counts = np.bincount(np.minimum((df["max_attention"] * 4).astype(int), 3), minlength=4)[::-1]
     assert [t.split("\n")[1] for t in ticks] == [f"(n={c})" for c in counts]
     assert ax.get_ylabel() == "max attention weight"
@@ -203,6 +204,18 @@ def test_violins_one_per_bin_and_class(plot, n_classes, n_hue):
         assert [t.get_text() for t in legend.get_texts()] == [str(k) for k in range(n_classes)]
     else:
         assert legend is None
+
+
+@pytest.mark.parametrize("plot", ["permutation_violin", "adversarial_violin"])
+def test_violin_legend_names_the_papers_crosses(plot):
+    df = make_instances(n=200, n_classes=2)
+    medians = pd.DataFrame({"bin": ["[0.00, 0.25)", "[0.75, 1.00]"], "group": ["0", "all"], "median": [0.1, 0.2]})
+    fig = new_figure_only(lambda: INSTANCE_PLOTS[plot](df, class_names=["neg", "pos"], paper_medians=medians))
+    texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert texts == ["neg", "pos", "the paper's median"]
+    with pytest.raises(ValueError, match="paper_medians has the bin '\\[0.75, 1\\)'"):
+        INSTANCE_PLOTS[plot](df, paper_medians=medians.assign(bin="[0.75, 1)"))
+    plt.close("all")
 
 
 def test_violin_empty_and_single_value_bins_do_not_crash():
@@ -450,14 +463,14 @@ def test_violins_mark_the_papers_medians_per_bin_and_class():
     from attnlib.plots.synthetic import synthetic_instances
 
     frame = synthetic_instances(n=200)
-    paper = pd.DataFrame({"bin": ["[0.00, 0.25)", "[0.75, 1.00)", "[0.25, 0.50)"], "group": ["0", "1", "7"],
+    paper = pd.DataFrame({"bin": ["[0.00, 0.25)", "[0.75, 1.00]", "[0.25, 0.50)"], "group": ["0", "1", "7"],
                           "median": [0.1, 0.2, 0.3]})
     fig = plots.permutation_violin(frame, class_names=["neg", "pos"], paper_medians=paper)
-    crosses = [c for c in fig.axes[0].collections if c.get_label() == "paper's median"]
+    crosses = [c for c in fig.axes[0].collections if c.get_label() == "the paper's median"]
     assert len(crosses) == 1 and sorted(crosses[0].get_offsets()[:, 0]) == [0.1, 0.2]   # class 7 is not predicted
     plt.close(fig)
     fig = plots.adversarial_violin(frame, epsilon=0.05, paper_medians=paper.assign(group="all"))
-    crosses = [c for c in fig.axes[0].collections if c.get_label() == "paper's median"]
+    crosses = [c for c in fig.axes[0].collections if c.get_label() == "the paper's median"]
     assert sorted(crosses[0].get_offsets()[:, 1]) == [0.0, 2.0, 3.0]                     # centred on the bins
     plt.close(fig)
 
@@ -476,9 +489,9 @@ def test_significance_by_length_draws_the_share_per_length_bin():
                           "length": [5, 5, 30, 30] * 2, "p_attention_gradient": [0.01, 0.5, 0.01, 0.01] * 2})
     fig = new_figure_only(lambda: plots.significance_by_length(frame))
     lines = fig.axes[0].get_lines()
-    assert [line.get_label() for line in lines] == ["sst lstm", "sst average"]
-    assert list(lines[0].get_ydata()) == [0.5, 1.0] and list(lines[0].get_xdata()) == ["≤10", "21–40"]
-    assert lines[0].get_linestyle() == "-" and lines[1].get_linestyle() == "--"
+    assert [line.get_label() for line in lines] == ["sst average", "sst lstm"]
+    assert list(lines[1].get_ydata()) == [0.5, 1.0] and list(lines[1].get_xdata()) == ["≤10", "21–40"]
+    assert lines[1].get_linestyle() == "-" and lines[0].get_linestyle() == "--"
 
 
 def test_adversary_strength_curves_one_line_per_configuration_and_restart_count():

@@ -10,7 +10,7 @@ def _sections() -> set[str]:
     """The numbered sections of the page (``2``, ``2.1``, ...) and its quirks (``Q4``)."""
     text = PAGE.read_text()
     numbered = set(re.findall(r"^#{3,4} (\d+(?:\.\d+)?)\.? ", text, flags=re.M))
-    quirks = set(re.findall(r"^\* \*\*(Q\d+) ", text, flags=re.M))
+    quirks = set(re.findall(r"^#### (Q\d+) – ", text, flags=re.M))
     return numbered | quirks
 
 

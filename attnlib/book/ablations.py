@@ -22,11 +22,11 @@ from ..plumbing.io import read_json, write_json
 from ..results.analyses import sample_indices
 from ..results.fingerprint import ANALYSIS_CODE, code_fingerprint
 from .experiments import Result, experiment_finished, train_and_analyse_experiments
-from .presets import ABLATIONS
+from .presets import ABLATIONS, get_preset
 from .scorecard import our_numbers
 
-__all__ = ["HIGH_ATTENTION", "STRENGTH_CONFIGURATIONS", "ablation_results", "ablation_table", "adversary_strength",
-           "all_ablation_results", "gap_explanations", "strength_sweep", "top_bin_composition"]
+__all__ = ["HIGH_ATTENTION", "ablation_results", "ablation_table", "adversary_strength", "all_ablation_results",
+           "gap_explanations", "strength_configurations", "strength_sweep", "top_bin_composition"]
 
 #: The columns of :func:`adversary_strength`.
 STRENGTH_COLUMNS = ["iterations", "adversaries", "median", "mean", "high_median", "n", "n_high"]
@@ -35,14 +35,19 @@ STRENGTH_COLUMNS = ["iterations", "adversaries", "median", "mean", "high_median"
 HIGH_ATTENTION = MAX_ATTENTION_EDGES[-2]
 
 
-def ablation_results(name: str, available: set[str], *, compute: bool, data_dir=None, runs_dir=None,
+def ablation_results(name: str, available: set[str], *, compute=True, data_dir=None, runs_dir=None,
                      device: str = "auto", progress: bool = True) -> list[Result]:
-    """The experiments of ablation ``name`` on the ``available`` datasets: all of them, trained and analysed where
-    missing, with ``compute``; otherwise only those already finished in ``runs_dir`` (nothing is trained)."""
+    """The experiments of ablation ``name`` on the ``available`` datasets, trained and analysed where missing when
+    ``compute`` is True, or only those of ``compute``'s configurations ((encoder, attention) pairs) when it is a
+    collection of them; the others only where already finished in ``runs_dir`` (nothing else is trained)."""
     experiments = ABLATIONS[name].experiments(available)
-    if not compute:
-        experiments = [e for e in experiments if experiment_finished(e, data_dir=data_dir, runs_dir=runs_dir)]
-    return train_and_analyse_experiments(experiments, data_dir=data_dir, runs_dir=runs_dir, device=device,
+    if compute is True:
+        chosen = experiments
+    else:
+        wanted = set(compute or ())
+        chosen = [e for e in experiments if (e.run.encoder, e.run.attention) in wanted
+                  or experiment_finished(e, data_dir=data_dir, runs_dir=runs_dir)]
+    return train_and_analyse_experiments(chosen, data_dir=data_dir, runs_dir=runs_dir, device=device,
                                          progress=progress)
 
 
@@ -125,11 +130,17 @@ def adversary_strength(result: Result, *, iterations=(50, 150, 500, 1500), adver
     return pd.DataFrame(rows)[STRENGTH_COLUMNS]
 
 
-def all_ablation_results(available: set[str], *, compute: bool, data_dir=None, runs_dir=None, device: str = "auto",
-                         progress: bool = True) -> dict[str, list[Result]]:
-    """:func:`ablation_results` of every ablation of ``presets.toml``, by name."""
-    return {name: ablation_results(name, available, compute=compute, data_dir=data_dir, runs_dir=runs_dir,
-                                   device=device, progress=progress) for name in ABLATIONS}
+def all_ablation_results(preset: str, available: set[str], *, every: bool = False, data_dir=None, runs_dir=None,
+                         device: str = "auto", progress: bool = True) -> dict[str, list[Result]]:
+    """:func:`ablation_results` of every ablation of ``presets.toml``, by name: computed as the preset asks
+    (:attr:`~attnlib.book.presets.Preset.ablations`: all of them, or the named ones for its own configurations), or
+    all of them with ``every``; the others only where already finished."""
+    chosen = get_preset(preset)
+    return {name: ablation_results(name, available, data_dir=data_dir, runs_dir=runs_dir, device=device,
+                                   progress=progress,
+                                   compute=True if every or chosen.ablations == "all"
+                                   else chosen.configurations if name in chosen.ablations else ())
+            for name in ABLATIONS}
 
 
 def ablation_table(ablated: dict[str, list[Result]]) -> pd.DataFrame:
@@ -140,15 +151,18 @@ def ablation_table(ablated: dict[str, list[Result]]) -> pd.DataFrame:
                          for name in ABLATIONS])
 
 
-#: The configurations (of SST, the first seed) whose search strength the scorecard sweeps.
-STRENGTH_CONFIGURATIONS = (("sst", "lstm", "tanh"), ("sst", "lstm", "dot"), ("sst", "average", "tanh"))
+def strength_configurations(preset: str, every: bool = False) -> tuple:
+    """The (dataset, encoder, attention) whose adversary strength the scorecard sweeps with ``preset``
+    (:attr:`~attnlib.book.presets.Preset.strength`), or the paper preset's with ``every``."""
+    return get_preset("paper" if every else preset).strength
 
 
-def strength_sweep(results: list[Result], *, compute: bool) -> pd.DataFrame:
-    """:func:`adversary_strength` of each of :data:`STRENGTH_CONFIGURATIONS` among ``results``, with a
-    ``configuration`` column; empty unless ``compute`` (the sweep runs with the paper preset or the ablations)."""
-    chosen = [r for r in results if (r.dataset, r.encoder, r.attention) in STRENGTH_CONFIGURATIONS]
-    if not (compute and chosen):
+def strength_sweep(results: list[Result], configurations) -> pd.DataFrame:
+    """:func:`adversary_strength` of each of ``configurations`` ((dataset, encoder, attention)) among ``results``
+    (the first seed's), with a ``configuration`` column; empty when none is there."""
+    wanted = {tuple(c) for c in configurations}
+    chosen = [r for r in results if (r.dataset, r.encoder, r.attention) in wanted]
+    if not chosen:
         return pd.DataFrame()
     return pd.concat([adversary_strength(r).assign(configuration=r.label) for r in chosen], ignore_index=True)
 

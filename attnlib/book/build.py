@@ -63,16 +63,15 @@ def _is_current(executed: Path, key: str) -> bool:
 
 
 def _tag_cells(notebook_path: Path, key: str) -> None:
-    """Hide the parameters plumbing in the rendered page and record what was executed."""
+    """Leave the parameters plumbing out of the rendered page (the injected cell holds the building machine's
+    folders; the executed notebook keeps it) and record what was executed."""
     import nbformat
 
     notebook = nbformat.read(notebook_path, as_version=4)
     for cell in notebook.cells:
         tags = cell.metadata.setdefault("tags", [])
-        if "parameters" in tags and "remove-cell" not in tags:
+        if {"parameters", "injected-parameters"} & set(tags) and "remove-cell" not in tags:
             tags.append("remove-cell")
-        if "injected-parameters" in tags and "hide-input" not in tags:
-            tags.append("hide-input")
     notebook.metadata["attnlib"] = {"key": key}
     tmp = notebook_path.with_suffix(".tmp.ipynb")
     nbformat.write(notebook, tmp)
@@ -159,6 +158,19 @@ def build_html(root: Path) -> Path:
     return root / "_build" / "html"
 
 
+def no_data_message(preset: str, data_dir) -> str:
+    """What to do when no dataset of ``preset`` is in ``data_dir``: list them, or download them, and from where."""
+    from urllib.parse import urlparse
+
+    from ..data import dataset_family, sources
+
+    hosts = sorted({urlparse(r.url).netloc for d in get_preset(preset).datasets for r in sources(dataset_family(d))})
+    where = f" ({', '.join(hosts)})" if hosts else ""
+    return (f"no dataset of the {preset!r} preset is available in {data_dir}; run `attnlib datasets` to see what is "
+            f"missing, or `attnlib book --preset {preset} --download` (what `make book` runs) to fetch them from their "
+            f"official sources{where}")
+
+
 def build_book(preset: str = "default", *, root: str | Path = ".", data_dir=None, runs_dir=None,
                device: str = "auto", progress: bool = True, download: bool | None = None) -> dict:
     """Run the preset's experiments, execute every chapter and build the HTML book.
@@ -168,7 +180,9 @@ def build_book(preset: str = "default", *, root: str | Path = ".", data_dir=None
 
     Returns
     -------
-    dict with the seconds spent per step (``experiments``, each chapter, ``html``) and the output folder.
+    dict with the seconds spent per step (``timings``: ``experiments``, each chapter, ``html``), the output folder
+    (``html``) and the data and runs folders used (``data_dir``, ``runs_dir``). The command line adds the slide decks
+    (:func:`attnlib.teach.slides.build_book_decks`), which the guide links to.
     The timeline of the build (:data:`TIMELINE_COLUMNS`) is written to ``_build/timeline.csv`` step by step.
     """
     root = Path(root).resolve()
@@ -178,8 +192,7 @@ def build_book(preset: str = "default", *, root: str | Path = ".", data_dir=None
     fetch_preset_data(preset, data_dir, download=download, progress=progress)
     experiments = chosen.experiments(available_datasets(data_dir))
     if not experiments:
-        raise AttnlibError(f"no dataset of the {preset!r} preset is available in {data_dir}; "
-                           "run `attnlib datasets` to see what is missing")
+        raise AttnlibError(no_data_message(preset, data_dir))
     check_prerequisites()
     timings: dict[str, float] = {}
     timeline = Timeline(timeline_path(root))
@@ -218,4 +231,4 @@ def build_book(preset: str = "default", *, root: str | Path = ".", data_dir=None
     timeline.add("html", "jupyter-book build", timings["html"], reused=False)
     steps.update()
     steps.close()
-    return {"timings": timings, "html": html}
+    return {"timings": timings, "html": html, "data_dir": data_dir, "runs_dir": runs_dir}

@@ -20,7 +20,7 @@ from ..plumbing.errors import ConfigError
 from .experiments import Result, find, left_out_note, one_seed, train_and_analyse
 from .presets import PRESETS
 
-__all__ = ["ChapterResults", "open_chapter", "check_parameters", "glue_all"]
+__all__ = ["ChapterResults", "open_chapter", "chapter_command", "check_parameters", "glue_all"]
 
 
 def _one_of(name: str, value, allowed) -> None:
@@ -90,6 +90,13 @@ def open_chapter(preset: str = "default", dataset: str | None = None, encoder: s
             result.analysis.ensure_epsilon(epsilon)
     shown = ChapterResults(one_seed(results, seed), preset, left_out, all_seeds=results)
     return shown, (find(results, *configuration, seed=seed) if focused else None)
+
+
+def chapter_command(chapter: str, out: str | None = None, **parameters) -> str:
+    """The papermill command that executes ``book/<chapter>.ipynb`` with ``parameters`` into ``out`` (default
+    ``<chapter>.ipynb``), as a reader types it."""
+    options = "".join(f" -p {name} {value}" for name, value in parameters.items())
+    return f"papermill book/{chapter}.ipynb {out or chapter + '.ipynb'}{options}"
 
 
 def glue_all(values: dict) -> None:

@@ -51,6 +51,11 @@ class Preset:
     seeds : dict of dataset to int
         How many seeds (0, 1, ...) each dataset's configurations are trained with (``"*"``: every dataset;
         1 when not given).
+    ablations : tuple of str, or "all"
+        The ablations (:data:`ABLATIONS`) the scorecard chapter trains and analyses with this preset: ``"all"`` runs
+        every ablation as ``presets.toml`` defines it; named ones run only for this preset's configurations.
+    strength : tuple of (dataset, encoder, attention)
+        The configurations whose adversary strength the scorecard chapter sweeps.
     """
 
     name: str
@@ -60,6 +65,8 @@ class Preset:
     run_overrides: dict = field(default_factory=dict)
     analysis_overrides: dict = field(default_factory=dict)
     seeds: dict = field(default_factory=dict)
+    ablations: tuple[str, ...] | str = ()
+    strength: tuple[tuple[str, str, str], ...] = ()
 
     def n_seeds(self, dataset: str) -> int:
         """How many seeds ``dataset`` is trained with."""
@@ -96,9 +103,12 @@ def _read_presets(table: dict) -> dict[str, Preset]:
         seeds = entry.get("seeds", {})
         if not all(isinstance(n, int) and n >= 1 for n in seeds.values()):
             raise ConfigError(f"preset {name!r}: every seeds entry must be a whole number >= 1; got {seeds}")
+        ablations = entry.get("ablations", ())
         presets[name] = Preset(name, entry.get("description") or entry["changes"],
                                tuple(tuple(c) for c in entry["configurations"]), datasets,
-                               entry.get("run", {}), entry.get("analysis", {}), seeds)
+                               entry.get("run", {}), entry.get("analysis", {}), seeds,
+                               ablations if ablations == "all" else tuple(ablations),
+                               tuple(tuple(c) for c in entry.get("strength", ())))
     return presets
 
 
@@ -109,6 +119,16 @@ PRESETS: dict[str, Preset] = _read_presets({k: v for k, v in _TABLE.items() if k
 ABLATIONS: dict[str, Preset] = _read_presets(_TABLE.get("ablation", {}))
 """The ablations of ``presets.toml`` (``[ablation.NAME]``) by name, each a preset whose ``description`` says what it
 changes from the paper's settings."""
+
+
+def _check_ablations(presets: dict[str, Preset]) -> None:
+    for preset in presets.values():
+        unknown = [] if preset.ablations == "all" else [a for a in preset.ablations if a not in ABLATIONS]
+        if unknown:
+            raise ConfigError(f"preset {preset.name!r} names unknown ablations {unknown}; choose from {', '.join(ABLATIONS)}")
+
+
+_check_ablations(PRESETS)
 
 
 def get_preset(name: str) -> Preset:

@@ -104,40 +104,74 @@ def dataset_table(results: list[Result]) -> pd.DataFrame:
 
 
 def experiments_table(preset: str, data_dir=None) -> pd.DataFrame:
-    """The experiments of ``preset`` on the available datasets, with their training and analysis settings."""
+    """The experiments of ``preset`` on the available datasets, with their training and analysis settings: one row
+    per experiment and seed, with the number of training examples and of analysed test instances it actually uses
+    (a limit or a sample larger than the split takes the whole split)."""
+    from ..data import dataset_status
+
+    sizes: dict[str, dict] = {}
     rows = []
     for e in get_preset(preset).experiments(available_datasets(data_dir)):
-        paper = paper_settings(e.run.dataset)
+        name = e.run.dataset
+        if name not in sizes:
+            sizes[name] = dataset_status(name, data_dir, load=True)["sizes"]
+        paper = paper_settings(name)
+        wanted_train, wanted_test = e.run.train_limit or e.run.train_sample, e.analysis.limit
         rows.append({
-            "dataset": e.run.dataset, "encoder": e.run.encoder, "attention": e.run.attention,
-            "epochs": e.run.epochs or paper["epochs"], "paper_epochs": paper["epochs"],
-            "train_examples": e.run.train_limit or e.run.train_sample or "all", "analysed": e.analysis.limit or "all",
-            "permutations": e.analysis.n_permutations, "adversary_steps": e.analysis.adversary_iterations,
+            "dataset": name, "encoder": e.run.encoder, "attention": e.run.attention, "seed": e.run.seed,
+            "epochs": e.run.epochs or paper["epochs"], "paper's epochs": paper["epochs"],
+            "training examples": min(wanted_train or sizes[name]["train"], sizes[name]["train"]),
+            "test instances analysed": min(wanted_test or sizes[name]["test"], sizes[name]["test"]),
+            "permutations": e.analysis.n_permutations, "adversary steps": e.analysis.adversary_iterations,
         })
     return pd.DataFrame(rows)
 
 
-def _ours_paper(ours: float, paper: float) -> str:
-    """``0.36 (0.35)``: ours with the paper's value in parentheses when it has one; ``–`` when we have none."""
-    text = f"{ours:.2f}" if pd.notna(ours) else "–"
-    return text + (f" ({paper:.2f})" if pd.notna(paper) else "")
+def ours_paper(ours: float, paper: float, ours_std: float = np.nan, paper_std: float = np.nan) -> str:
+    """``0.36 (0.35)``, or ``0.36 ± 0.21 (0.35 ± 0.20)`` with standard deviations: ours with the paper's value in
+    parentheses when it has one; ``–`` when we have none."""
+    def one(value, std):
+        return f"{value:.2f}" + (f" ± {std:.2f}" if pd.notna(std) else "")
+
+    return (one(ours, ours_std) if pd.notna(ours) else "–") + (f" ({one(paper, paper_std)})" if pd.notna(paper) else "")
+
+
+def group_label(group: str, class_names) -> str:
+    """A summary group as a reader reads it: the predicted class's name (a group is a class index), or ``all``."""
+    if group == "overall":
+        return "all"
+    return str(class_names[int(group)]) if class_names is not None and str(group).isdigit() \
+        and int(group) < len(class_names) else str(group)
+
+
+def _group_order(group: str) -> tuple:
+    return (1, 0) if group == "overall" else (0, int(group)) if str(group).isdigit() else (0, str(group))
 
 
 def table2(results: list[Result]) -> pd.DataFrame:
-    """The paper's Table 2 layout: mean τ and the share significant, ours (paper), per dataset and group.
+    """The paper's Table 2 layout: mean and standard deviation of τ and the share significant, ours (paper), per
+    dataset and predicted class.
 
-    Rows ``(dataset, group)``; columns ``(measure, encoder, statistic)`` with measures ``gradient`` and
-    ``leave-one-out`` (τ of attention with each), statistics ``τ mean (paper)`` and ``sig. (paper)``; tanh
-    attention only, as in the paper. Cells are formatted strings; ``–`` where a value is missing.
+    Rows ``(dataset, predicted class)`` (class names, each dataset's classes in order, then ``all``); columns
+    ``(measure, encoder, statistic)`` with measures ``gradient`` and ``leave-one-out`` (τ of attention with each),
+    statistics ``τ mean ± std (paper)`` and ``sig. (paper)``; tanh attention only, as in the paper. Cells are
+    formatted strings; ``–`` where a value is missing.
     """
-    table = correlation_table([r for r in results if r.attention == "tanh"], group=None)
+    tanh = [r for r in results if r.attention == "tanh"]
+    table = correlation_table(tanh, group=None)
     if not len(table):
         return pd.DataFrame()
-    table["τ mean (paper)"] = [_ours_paper(o, p) for o, p in zip(table.ours_mean, table.paper_mean)]
-    table["sig. (paper)"] = [_ours_paper(o, p) for o, p in zip(table.ours_sig_frac, table.paper_sig_frac)]
+    names = {r.dataset: r.class_names for r in tanh}
+    table["τ mean ± std (paper)"] = [ours_paper(o, p, os, ps) for o, p, os, ps in
+                                     zip(table.ours_mean, table.paper_mean, table.ours_std, table.paper_std)]
+    table["sig. (paper)"] = [ours_paper(o, p) for o, p in zip(table.ours_sig_frac, table.paper_sig_frac)]
     table["measure"] = table.measure.map({"tau_attention_gradient": "gradient", "tau_attention_loo": "leave-one-out"})
-    wide = table.pivot_table(index=["dataset", "group"], columns=["measure", "encoder"],
-                             values=["τ mean (paper)", "sig. (paper)"], aggfunc="first", sort=False)
+    datasets = list(dict.fromkeys(table.dataset))
+    table = table.assign(order=[(datasets.index(d), *_group_order(g)) for d, g in zip(table.dataset, table.group)],
+                         group=[group_label(g, names[d]) for d, g in zip(table.dataset, table.group)])
+    table = table.sort_values("order", kind="stable").rename(columns={"group": "predicted class"})
+    wide = table.pivot_table(index=["dataset", "predicted class"], columns=["measure", "encoder"],
+                             values=["τ mean ± std (paper)", "sig. (paper)"], aggfunc="first", sort=False)
     wide = wide.reorder_levels([1, 2, 0], axis=1).sort_index(axis=1, level=[0, 1], sort_remaining=False)
     return wide.fillna("–")
 
@@ -265,9 +299,13 @@ def seed_attention_summary(seed_attention: pd.DataFrame) -> pd.DataFrame:
 
 
 def dataset_notes(results: list[Result]) -> str:
-    """Markdown: per dataset, the loaders' notes on how its data differ from the paper's."""
+    """Markdown: per dataset, the loaders' notes on how its data differ from the paper's (HTML in a note, such as
+    IMDB's ``<br />``, is shown as text)."""
+    import html
+
     notes = {r.dataset: r.run.dataset.notes for r in results}
-    return "\n".join(f"* **{name}**: " + " ".join(n.rstrip(".") + "." for n in items) for name, items in notes.items())
+    return "\n".join(f"* **{name}**: " + " ".join(html.escape(n.rstrip(".") + ".", quote=False) for n in items)
+                     for name, items in notes.items())
 
 
 def text_lengths(results: list[Result]) -> pd.DataFrame:

@@ -13,9 +13,9 @@ __all__ = ["TIMELINE_COLUMNS", "Timeline", "timeline_path", "read_timeline"]
 TIMELINE_COLUMNS = ("step", "kind", "name", "seconds", "reused", "train_seconds", "analysis_seconds")
 """Columns of ``_build/timeline.csv``: one row per experiment, chapter and the HTML step, in build order.
 
+``kind`` is ``experiment``, ``chapter``, ``html`` or ``slides`` (the decks the command line writes after the HTML).
 ``seconds`` is the wall time of the step in that build. ``reused`` is True for an unchanged chapter that was
-not executed, and for an experiment whose step took under 5 % of the time its training and analysis took
-when computed (loading a finished run and analysis). ``train_seconds`` and ``analysis_seconds`` are, for
+not executed, and for an experiment that was trained and analysed before the step (it was only loaded). ``train_seconds`` and ``analysis_seconds`` are, for
 experiments, the time the training and the analysis stages took when they were computed (possibly in an
 earlier build).
 """
@@ -38,6 +38,14 @@ class Timeline:
 
     def __init__(self, path: Path):
         self.path, self.rows = path, []
+
+    @classmethod
+    def resume(cls, path: Path) -> "Timeline":
+        """The timeline at ``path`` with its rows so far, to add the steps that follow the book's build."""
+        timeline = cls(Path(path))
+        if timeline.path.exists():
+            timeline.rows = pd.read_csv(timeline.path).to_dict("records")
+        return timeline
 
     def add(self, kind: str, name: str, seconds: float, reused: bool, train_seconds=None, analysis_seconds=None):
         self.rows.append({"step": len(self.rows) + 1, "kind": kind, "name": name, "seconds": round(seconds, 3),

@@ -14,8 +14,8 @@ from .cache import PREPROCESS_VERSION
 from .download import HOW_TO_GET, SOURCES, DownloadWarning, Resource, fetch, fetch_url, sources
 from .embeddings import EMBEDDING_SOURCES, Embeddings, default_embedding_source, load_embeddings
 from .locate import DataDir, FileRef, FileSpec, resolve_data_dir
-from .registry import (DATASET_NAMES, dataset_family, dataset_info, dataset_status, fetch_missing, is_classification,
-                       load_dataset)
+from .registry import (DATASET_NAMES, TASK_KINDS, dataset_family, dataset_info, dataset_status, fetch_missing,
+                       is_classification, load_dataset, task_kind)
 from .text import clean, clean_20news, keras_tokenize, spacy_tokenize, split_tokens, sst_tokenize
 from .vocab import MIN_DF, build_vocab, length_filter
 
@@ -23,8 +23,8 @@ __all__ = [
     # prepared data
     "TextDataset", "Split", "Vocabulary", "PAD", "UNK", "SOS", "EOS", "SPECIAL_TOKENS", "SPLITS",
     # registry
-    "DATASET_NAMES", "load_dataset", "fetch_missing", "dataset_status", "dataset_info", "dataset_family",
-    "is_classification",
+    "DATASET_NAMES", "TASK_KINDS", "load_dataset", "fetch_missing", "dataset_status", "dataset_info",
+    "dataset_family", "is_classification", "task_kind",
     # vectors
     "load_embeddings", "Embeddings", "EMBEDDING_SOURCES", "default_embedding_source",
     # tokenisers and vocabulary

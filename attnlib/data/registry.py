@@ -24,8 +24,8 @@ from .cache import fingerprint, load_pickle, save_pickle
 from .download import HOW_TO_GET, DownloadWarning, fetch, sources
 from .locate import DataDir, FileSpec, resolve_data_dir
 
-__all__ = ["DATASET_NAMES", "load_dataset", "fetch_missing", "dataset_status", "dataset_info", "dataset_family",
-           "is_classification"]
+__all__ = ["DATASET_NAMES", "TASK_KINDS", "load_dataset", "fetch_missing", "dataset_status", "dataset_info",
+           "dataset_family", "is_classification", "task_kind"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,18 @@ DATASET_NAMES: tuple[str, ...] = tuple(_SPECS)
 def is_classification(name: str) -> bool:
     """Whether dataset ``name`` is a single-text classification task (else a pair task: NLI or QA)."""
     return _spec(name).task == "classification"
+
+
+#: The kinds of task, as a reader names them: every pair task is question answering but SNLI's inference.
+TASK_KINDS = ("classification", "natural language inference", "question answering")
+
+
+def task_kind(name: str) -> str:
+    """One of :data:`TASK_KINDS` for dataset ``name``."""
+    spec = _spec(name)
+    if spec.task == "classification":
+        return TASK_KINDS[0]
+    return TASK_KINDS[1] if spec.family == "snli" else TASK_KINDS[2]
 
 
 def dataset_family(name: str) -> str:

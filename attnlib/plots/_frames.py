@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ..explain.kendall import breaks_out_classes
-from .style import INSTANCE_COLUMNS, PALETTE
+from .style import INSTANCE_COLUMNS, PALETTE, hatch_of
 
 # --------------------------------------------------------------------------------------------------------
 # Validation and shared helpers
@@ -125,7 +125,7 @@ def _class_histogram(ax, values, groups, per_class, edges, mean_label) -> None:
             label += f", {mean_label} {mean:.2f}"
         label += ")"
         offset = 0.05 * bin_width + i * bar_width
-        ax.bar(edges[:-1] + offset, heights, width=bar_width, align="edge", color=colour,
+        ax.bar(edges[:-1] + offset, heights, width=bar_width, align="edge", color=colour, hatch=hatch_of(i),
                edgecolor="white", linewidth=0.3, label=label)
         if len(finite):
             ax.axvline(mean, color=colour, linestyle="--", linewidth=1.3, zorder=3)

@@ -9,7 +9,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from .style import PALETTE, _styled, style
+from .style import PALETTE, _styled, hatch_of, style
 from ._frames import _axes, _check_frame, _numeric, _tidy
 
 @_styled
@@ -93,7 +93,7 @@ def comparison_bars(table: pd.DataFrame, value: str = "mean", ax: Axes | None = 
             continue
         g, x, error = (np.array(column) for column in zip(*drawn))
         ax.barh(g - 0.4 + (s + 0.5) * height, x, height=height * 0.92, color=source_colour[source],
-                label=source, xerr=error if with_errors else None,
+                hatch=hatch_of(s), edgecolor="white", label=source, xerr=error if with_errors else None,
                 error_kw={"ecolor": "0.25", "elinewidth": 0.9, "capsize": 2.5})
     ax.set_yticks(range(len(groups)))
     ax.set_yticklabels([f"{dataset}: {measure}" if several_measures else str(dataset)
@@ -182,8 +182,8 @@ def timeline_bars(timeline: pd.DataFrame, ax: Axes | None = None) -> Figure:
     fig, ax = _axes(ax, figsize=(6.4, 0.9 + 0.22 * len(timeline)))
     rows = np.arange(len(timeline))
     ax.barh(rows, train, color=PALETTE[0], label="training")
-    ax.barh(rows, analysis, left=train, color=PALETTE[1], label="analysis")
-    ax.barh(rows, other, color=PALETTE[7], label="chapter / HTML")
+    ax.barh(rows, analysis, left=train, color=PALETTE[1], hatch=hatch_of(1), edgecolor="white", label="analysis")
+    ax.barh(rows, other, color=PALETTE[7], hatch=hatch_of(2), edgecolor="white", label="chapter / HTML")
     ax.set_yticks(rows)
     ax.set_yticklabels([str(name) for name in timeline["name"]])
     ax.set_ylim(len(timeline) - 0.5, -0.5)

@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 
 from ..explain.kendall import SIGNIFICANCE
 from ._frames import _axes, _check_frame
-from .style import _styled
+from .style import MARKERS, PALETTE, _styled
 
 __all__ = ["LENGTH_BINS", "length_boxplot", "significance_by_length"]
 
@@ -47,7 +47,7 @@ def length_boxplot(lengths: pd.DataFrame, ax: Axes | None = None) -> Figure:
 @_styled
 def significance_by_length(instances: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """The share of instances whose τ(attention, gradient) is significant, per text-length bin (:data:`LENGTH_BINS`),
-    one line per dataset and encoder (solid for the BiLSTM, dashed otherwise).
+    one line per dataset and encoder: a colour and a marker per dataset, solid for the BiLSTM, dashed otherwise.
 
     Parameters
     ----------
@@ -71,9 +71,11 @@ def significance_by_length(instances: pd.DataFrame, ax: Axes | None = None) -> F
                               length_bin=pd.cut(instances.length, list(edges), labels=list(labels)))
     share = binned.groupby(["dataset", "encoder", "length_bin"], observed=True).significant.mean().reset_index()
     fig, ax = _axes(ax, figsize=(7.5, 4))
+    datasets = list(dict.fromkeys(share.dataset))
     for (name, encoder), frame in share.groupby(["dataset", "encoder"], sort=False):
-        ax.plot(frame["length_bin"].astype(str), frame.significant, marker="o",
-                linestyle="-" if encoder == "lstm" else "--", label=f"{name} {encoder}")
+        ax.plot(frame["length_bin"].astype(str), frame.significant, marker=MARKERS[datasets.index(name) % len(MARKERS)],
+                color=PALETTE[datasets.index(name) % len(PALETTE)], linestyle="-" if encoder == "lstm" else "--",
+                label=f"{name} {encoder}")
     ax.set_xlabel("text length (tokens)")
     ax.set_ylabel(f"share with p ≤ {SIGNIFICANCE:g} (attention vs gradient)")
     ax.set_ylim(0, 1.02)

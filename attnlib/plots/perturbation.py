@@ -7,13 +7,16 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.collections import PolyCollection
+from matplotlib.colors import to_rgba
+from matplotlib.lines import Line2D
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ..explain.adversarial import MAX_JSD_PREFIX, max_jsd_column
 from ..paper.jain_wallace import MAX_ATTENTION_BINS, max_attention_bin
 from ._frames import _axes, _check_frame, _class_groups, _class_histogram, _numeric, _tidy
-from .style import _ADV_BINS, ADVERSARIAL_JSD_RANGE, _styled
+from .style import _ADV_BINS, ADVERSARIAL_JSD_RANGE, _styled, hatch_of
 
 
 def _adversarial_column(instances: pd.DataFrame, epsilon, caller: str) -> str:
@@ -65,8 +68,9 @@ def _binned_violin(ax, instances, x_column, x_range, xlabel, class_names, caller
                 y = order.index(bin_label) - 0.4 + (hue_order.index(name) + 0.5) * width
                 ax.plot(group["x"], np.full(len(group), y), marker="|", markersize=10, linestyle="none",
                         color=palette[name], markeredgewidth=2)
-    if paper_medians is not None and len(paper_medians):
-        _paper_crosses(ax, paper_medians, order, hue_order, class_names, caller)
+        _hatch_violins(ax, palette, hue_order)
+    crosses = paper_medians is not None and len(paper_medians) and _paper_crosses(
+        ax, paper_medians, order, hue_order, class_names, caller)
     counts = data["bin"].value_counts().reindex(order, fill_value=0)
     ax.set_yticks(range(len(order)))
     ax.set_yticklabels([f"{label}\n(n={counts[label]})" for label in order])
@@ -77,21 +81,50 @@ def _binned_violin(ax, instances, x_column, x_range, xlabel, class_names, caller
     ax.set_xlabel(xlabel)
     ax.set_ylabel("max attention weight")
     legend = ax.get_legend()
-    if per_class and legend is not None:
-        legend.set_title("predicted class")
-        legend.set_frame_on(False)
+    handles = list(legend.legend_handles) if per_class and legend is not None else []
+    labels = [text.get_text() for text in legend.get_texts()] if handles else []
+    for handle, name in zip(handles, labels):
+        if name in hue_order:
+            handle.set_hatch(hatch_of(hue_order.index(name)))
+    if crosses:
+        handles.append(Line2D([], [], marker="x", color="black", linestyle="none", markersize=7))
+        labels.append("the paper's median")
+    if handles:
+        ax.legend(handles, labels, title="predicted class" if per_class else None, loc="best", frameon=True,
+                  facecolor="white", edgecolor="none", framealpha=0.85)
     _tidy(ax, grid="x")
 
 
+def _hatch_violins(ax, palette: dict, hue_order: list) -> None:
+    """Give each class's violins the hatch of its position (colour alone does not tell the classes apart)."""
+    by_colour = {tuple(np.round(to_rgba(colour), 3)): hatch_of(hue_order.index(name))
+                 for name, colour in palette.items()}
+    for collection in ax.collections:
+        if isinstance(collection, PolyCollection) and len(collection.get_facecolor()):
+            hatch = by_colour.get(tuple(np.round(collection.get_facecolor()[0], 3)))
+            if hatch:
+                collection.set_hatch(hatch)
+                collection.set_edgecolor("white")
 
-def _paper_crosses(ax, paper_medians: pd.DataFrame, order, hue_order, class_names, caller) -> None:
-    """A black cross at the paper's median of each (bin, predicted class); ``group`` ``all`` is drawn centred."""
+
+
+def _check_paper_medians(paper_medians, caller: str) -> None:
+    """Raise before any figure is made if ``paper_medians`` lacks a column or names a bin that is not one of
+    :data:`~attnlib.paper.jain_wallace.MAX_ATTENTION_BINS`."""
+    if paper_medians is None or not len(paper_medians):
+        return
     _check_frame(paper_medians, ["bin", "group", "median"], caller)
+    unknown = sorted(set(paper_medians["bin"]) - set(MAX_ATTENTION_BINS))
+    if unknown:
+        raise ValueError(f"{caller}: paper_medians has the bin {unknown[0]!r}; bins are {', '.join(MAX_ATTENTION_BINS)}")
+
+
+def _paper_crosses(ax, paper_medians: pd.DataFrame, order, hue_order, class_names, caller) -> bool:
+    """A black cross at the paper's median of each (bin, predicted class); ``group`` ``all`` is drawn centred.
+    Returns whether any was drawn."""
     width = 0.8 / max(1, len(hue_order))
     xs, ys = [], []
     for bin_label, group, median in paper_medians[["bin", "group", "median"]].itertuples(index=False):
-        if bin_label not in order:
-            raise ValueError(f"{caller}: paper_medians has the bin {bin_label!r}; bins are {', '.join(order)}")
         if str(group) == "all":
             offset = 0.0
         else:
@@ -103,7 +136,8 @@ def _paper_crosses(ax, paper_medians: pd.DataFrame, order, hue_order, class_name
         xs.append(median)
         ys.append(order.index(bin_label) + offset)
     if xs:
-        ax.scatter(xs, ys, marker="x", s=45, color="black", zorder=5, label="paper's median")
+        ax.scatter(xs, ys, marker="x", s=45, color="black", zorder=5, label="the paper's median")
+    return bool(xs)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -149,6 +183,7 @@ def permutation_violin(instances: pd.DataFrame, class_names=None, ax: Axes | Non
     caller = "permutation_violin"
     _check_frame(instances, ["prediction", "max_attention", "perm_median_tvd"], caller)
     _class_groups(instances, class_names, caller)  # validate before creating a figure
+    _check_paper_medians(paper_medians, caller)
     fig, ax = _axes(ax)
     _binned_violin(ax, instances, "perm_median_tvd", (0.0, 1.0),
                    "median output TVD under permutation", class_names, caller, paper_medians)
@@ -251,6 +286,7 @@ def adversarial_violin(instances: pd.DataFrame, epsilon: float = 0.01, class_nam
     _check_frame(instances, ["prediction", "max_attention"], caller)
     column = _adversarial_column(instances, epsilon, caller)
     _class_groups(instances, class_names, caller)  # validate before creating a figure
+    _check_paper_medians(paper_medians, caller)
     fig, ax = _axes(ax)
     _binned_violin(ax, instances, column, ADVERSARIAL_JSD_RANGE,
                    f"max JSD of attention within ε = {float(epsilon):g}", class_names, caller, paper_medians)

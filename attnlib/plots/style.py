@@ -40,6 +40,19 @@ STYLE: dict[str, object] = {
     "lines.linewidth": 1.6,
 }
 
+#: Hatch patterns of the classes (after their colour), so that classes can be told apart without colour too.
+HATCHES: tuple[str, ...] = ("", "////", "....", "xxxx", "\\\\\\\\", "++++")
+
+
+#: Markers of series told apart by colour (one per dataset, say), so that they can be told apart without colour too.
+MARKERS: tuple[str, ...] = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+
+def hatch_of(position: int) -> str:
+    """The hatch pattern of the class drawn ``position``-th (the first has none)."""
+    return HATCHES[position % len(HATCHES)]
+
+
 #: Sequential colour map of :func:`example_heatmap` (white = 0, dark blue = 1).
 HEATMAP_CMAP = "Blues"
 

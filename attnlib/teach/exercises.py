@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..book import get_preset, run_experiment
+from ..book.chapter import chapter_command
 from ..plumbing.errors import ConfigError
 
 
@@ -53,8 +54,8 @@ class Exercise:
 
     def command(self) -> str:
         """The papermill command that re-runs the chapter with the change."""
-        options = " ".join(f"-p {name} {new}" for name, (_, new) in self.change.items())
-        return f"papermill book/{self.chapter}.ipynb {self.chapter}-{self.key}.ipynb {options}"
+        return chapter_command(self.chapter, f"{self.chapter}-{self.key}.ipynb",
+                               **{name: new for name, (_, new) in self.change.items()})
 
 
 EXERCISES = (

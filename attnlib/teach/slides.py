@@ -20,7 +20,6 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from scipy.stats import kendalltau
 
 from ..book.assets import REVEAL, fetch_tarball
@@ -77,10 +76,6 @@ def _png(fig) -> str:
     fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
     plt.close(fig)
     return f'<img alt="figure" src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
-
-
-def _ours_paper(ours: float, paper: float) -> str:
-    return f"{ours:.2f}" + ("" if pd.isna(paper) else f" ({paper:.2f})")
 
 
 def featured(results, n: int = 4):
@@ -140,11 +135,11 @@ def _tables(results) -> dict[str, str]:
     from ..book import tables
 
     performance = tables.performance_table(results)
-    performance["ours (paper)"] = [_ours_paper(o, p) for o, p in zip(performance.ours, performance.paper)]
+    performance["ours (paper)"] = [tables.ours_paper(o, p) for o, p in zip(performance.ours, performance.paper)]
     performance = performance.pivot_table(index="dataset", columns="encoder", values="ours (paper)", aggfunc="first",
                                           sort=False)
     correlation = tables.correlation_table(results)
-    correlation["value"] = [_ours_paper(o, p) for o, p in zip(correlation.ours_mean, correlation.paper_mean)]
+    correlation["value"] = [tables.ours_paper(o, p) for o, p in zip(correlation.ours_mean, correlation.paper_mean)]
     correlation["column"] = correlation.encoder + " " + correlation.measure.map(
         {"tau_attention_gradient": "τ(attn, grad)", "tau_attention_loo": "τ(attn, LOO)"})
     correlation = correlation.pivot_table(index="dataset", columns="column", values="value", aggfunc="first", sort=False)
@@ -226,22 +221,63 @@ def build_deck(preset: str = "default", lang: str = "en", out: str | Path | None
     ``out`` defaults to ``_build/slides/attnlib-<preset>-<lang>.html``. With ``download`` (default:
     ``$ATTNLIB_DOWNLOAD``) the preset's missing dataset files are downloaded first, as by the book.
     """
-    from ..book import experiments
     from ..book.build import fetch_preset_data
 
     if lang not in LANGUAGES:
         raise ConfigError(f"unknown language {lang!r}; choose one of {', '.join(LANGUAGES)}")
     fetch_preset_data(preset, data_dir, download=download, progress=progress)
-    results = experiments.one_seed(experiments.train_and_analyse(preset, data_dir=data_dir, runs_dir=runs_dir, device=device,
-                                             progress=progress))
-    if not results:
-        raise ConfigError(f"no dataset of the {preset!r} preset is available; run `attnlib datasets`")
-    out = Path(out or Path("_build") / "slides" / f"attnlib-{preset}-{lang}.html")
+    results = _deck_results(preset, data_dir=data_dir, runs_dir=runs_dir, device=device, progress=progress)
+    out = Path(out or Path("_build") / "slides" / deck_name(preset, lang))
     if out.exists() and out.is_dir():
         raise ConfigError(f"{out} is a directory; pass --out with a file name such as {out / 'deck.html'}")
-    with atomic_path(out) as tmp:
-        tmp.write_text(render_deck(results, preset, lang), encoding="utf-8")
+    _write_deck(out, results, preset, lang)
     return out
 
 
-__all__ = ["LANGUAGES", "OUTLINE", "TEXT", "build_deck", "deck_facts", "render_deck"]
+def deck_name(preset: str, lang: str) -> str:
+    """The file name of a deck: ``attnlib-<preset>-<lang>.html``."""
+    return f"attnlib-{preset}-{lang}.html"
+
+
+#: Where the book's build puts the decks, inside its HTML folder (the guide links to them).
+BOOK_DECKS = "slides"
+
+
+def build_book_decks(preset: str, html: str | Path, *, data_dir=None, runs_dir=None, device: str = "auto",
+                     progress: bool = True) -> list[Path]:
+    """Write every language's deck of ``preset`` into ``<html>/slides/`` (:data:`BOOK_DECKS`), for the book the
+    ``attnlib book`` command has just built in ``html``; returns their paths."""
+    results = _deck_results(preset, data_dir=data_dir, runs_dir=runs_dir, device=device, progress=progress)
+    decks = [Path(html) / BOOK_DECKS / deck_name(preset, lang) for lang in LANGUAGES]
+    for deck, lang in zip(decks, LANGUAGES):
+        _write_deck(deck, results, preset, lang)
+    return decks
+
+
+def deck_links(preset: str, page_depth: int = 2) -> str:
+    """HTML links to the book's decks of ``preset`` from a chapter page ``page_depth`` folders below the HTML root
+    (chapters are in ``book/executed/``)."""
+    names = {"en": "the English deck", "ja": "日本語のスライド"}
+    up = "../" * page_depth
+    links = " · ".join(f'<a href="{up}{BOOK_DECKS}/{deck_name(preset, lang)}">{html.escape(names[lang])}</a>'
+                       for lang in LANGUAGES)
+    return f'<p class="attnlib-decks">Slides of the <code>{html.escape(preset)}</code> preset: {links}</p>'
+
+
+def _deck_results(preset: str, **where) -> list:
+    from ..book import experiments
+    from ..book.build import no_data_message
+
+    results = experiments.one_seed(experiments.train_and_analyse(preset, **where))
+    if not results:
+        raise ConfigError(no_data_message(preset, where.get("data_dir")))
+    return results
+
+
+def _write_deck(out: Path, results, preset: str, lang: str) -> None:
+    with atomic_path(out) as tmp:
+        tmp.write_text(render_deck(results, preset, lang), encoding="utf-8")
+
+
+__all__ = ["BOOK_DECKS", "LANGUAGES", "OUTLINE", "TEXT", "build_book_decks", "build_deck", "deck_facts", "deck_links",
+           "deck_name", "render_deck"]

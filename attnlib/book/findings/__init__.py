@@ -13,10 +13,12 @@ from .data_models import data_models_findings
 from .discussion import discussion_findings, uniform_attention_drop
 from .permutation import permutation_findings
 from .reproducibility import computing_minutes, reproducibility_findings
-from .scorecard import (ablation_findings, closest_seed_sentence, seed_attention_findings, seed_spread_findings,
-                        strength_sentence, top_bin_findings, totals_findings)
+from .scorecard import (ablation_findings, closest_seed_sentence, out_of_tolerance, out_of_tolerance_sentence,
+                        seed_attention_findings, seed_spread_findings, strength_sentence, top_bin_findings,
+                        totals_findings)
 
 __all__ = ["ablation_findings", "adversarial_findings", "closest_seed_sentence", "computing_minutes",
-           "correlation_findings", "data_models_findings", "discussion_findings", "permutation_findings",
+           "correlation_findings", "data_models_findings", "discussion_findings", "out_of_tolerance",
+           "out_of_tolerance_sentence", "permutation_findings",
            "reproducibility_findings", "seed_attention_findings", "seed_spread_findings", "strength_sentence",
            "top_bin_findings", "totals_findings", "uniform_attention_drop"]

@@ -76,7 +76,7 @@ def adversarial_findings(results, focus, epsilon: float) -> dict:
         r.analysis.ensure_epsilon(epsilon)
     instances = tables.all_instances(results)
     return {
-        "epsilon_used": epsilon, "figure_epsilon": FIGURE_EPSILON,
+        "epsilon_used": epsilon, "figure_epsilon": FIGURE_EPSILON, "focus_label": focus.label,
         "n_adversaries": focus.analysis.config.n_adversaries,
         "n_steps": focus.analysis.config.adversary_iterations,
         "far_sentence": far_attention(instances, epsilon),

@@ -10,8 +10,8 @@ from .. import tables
 from ..scorecard import tolerance
 from .rules import average_against_bilstm
 
-__all__ = ["correlation_findings", "encoder_pattern", "gradient_loo_agreement", "significance_by_dataset",
-           "table2_against_paper", "EXAMPLE_TAU", "EXAMPLE_LENGTHS"]
+__all__ = ["correlation_findings", "encoder_pattern", "gradient_loo_agreement", "largest_table2_gap",
+           "significance_by_dataset", "table2_against_paper", "EXAMPLE_TAU", "EXAMPLE_LENGTHS"]
 
 #: The τ and the two text lengths of the chapter's example of how significance depends on length.
 EXAMPLE_TAU, EXAMPLE_LENGTHS = 0.3, (8, 100)
@@ -34,6 +34,38 @@ def table2_against_paper(overall: pd.DataFrame) -> str:
     return (f"Of the {len(tanh)} overall mean τ values that the paper also reports, "
             f"{int((tanh.difference.abs() <= limit).sum())} are within {limit:g} of the paper's "
             f"(the largest gap is {tanh.difference.abs().max():.2f}).")
+
+
+_MEASURE_NAMES = {"tau_attention_gradient": "gradients", "tau_attention_loo": "leave-one-out"}
+
+
+def largest_table2_gap(overall: pd.DataFrame, spread: pd.DataFrame) -> str:
+    """The overall mean τ farthest from the paper's, with the range of our seeds where there are several.
+
+    Parameters
+    ----------
+    overall : DataFrame
+        :func:`attnlib.book.tables.correlation_table` (overall rows) of one seed.
+    spread : DataFrame
+        :func:`attnlib.book.tables.seed_table` of every seed.
+    """
+    tanh = overall[overall.attention == "tanh"].dropna(subset=["paper_mean"]) if len(overall) else overall
+    if not len(tanh):
+        return "No overall mean τ of this build has a published counterpart to compare with."
+    worst = tanh.loc[tanh.difference.abs().idxmax()]
+    label = f"{worst.dataset} {worst.encoder}+{worst.attention}"
+    sentence = (f"The largest gap is {label} with {_MEASURE_NAMES.get(worst.measure, worst.measure)}: our mean τ is "
+                f"{worst.ours_mean:.2f} against the paper's {worst.paper_mean:.2f}")
+    seeds = spread[(spread.dataset == worst.dataset) & (spread.encoder == worst.encoder)
+                   & (spread.attention == worst.attention) & (spread.statistic == worst.measure)] if len(spread) else spread
+    if len(seeds) and int(seeds.n_seeds.iloc[0]) > 1:
+        row = seeds.iloc[0]
+        inside = row["min"] <= worst.paper_mean <= row["max"]
+        sentence += (f"; over our {int(row.n_seeds)} seeds it ranges from {row['min']:.2f} to {row['max']:.2f}, "
+                     + ("which includes the paper's value" if inside else "which does not include the paper's value"))
+    else:
+        sentence += "; this build trains one seed of it, so how much of the gap a change of seed covers is not measured here"
+    return sentence + "."
 
 
 def encoder_pattern(overall: pd.DataFrame) -> str:
@@ -98,6 +130,7 @@ def correlation_findings(results, focus) -> dict:
     short, long = EXAMPLE_LENGTHS
     return {
         "paper_sentence": table2_against_paper(overall),
+        "largest_gap_sentence": largest_table2_gap(overall, tables.seed_table(getattr(results, "all_seeds", results))),
         "pattern_sentence": encoder_pattern(overall),
         "focus_label": focus.label,
         "focus_tau_grad": float(focus_rows.loc["tau_attention_gradient", "ours_mean"]),

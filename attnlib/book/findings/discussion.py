@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ...data import DATASET_NAMES, is_classification
+from ...data import DATASET_NAMES, is_classification, task_kind
 from ...explain import max_jsd_column
 from .. import tables
-from .rules import FAR_JSD, SMALL_OUTPUT_CHANGE, average_against_bilstm
+from .rules import FAR_JSD, SMALL_OUTPUT_CHANGE, average_against_bilstm, by_task_kind
 
 __all__ = ["discussion_findings", "encoder_means", "bilstm_sensitivity", "context_hypothesis",
            "adversary_against_seeds", "seeds_per_dataset", "absent_datasets", "partial_datasets",
@@ -106,13 +106,10 @@ def uniform_attention_drop(uniform_table: pd.DataFrame) -> str:
         uniform attention minus the score with the learned attention).
     """
     worst = uniform_table.loc[uniform_table["difference"].idxmin()]
-    classification = np.asarray([is_classification(name) for name in uniform_table["dataset"]], dtype=bool)
-    sides = [f"{uniform_table['difference'][mask].mean():+.3f} on {what}"
-             for mask, what in ((~classification, "the QA and inference tasks"), (classification, "classification"))
-             if mask.any()]
+    kinds = by_task_kind(uniform_table, "difference", fmt="{:+.3f}") or \
+        f"{uniform_table['difference'].mean():+.3f} on {task_kind(worst['dataset'])}"
     return (f"In this build the score falls most for {worst['dataset']} {worst['encoder']}+{worst['attention']} "
-            f"({worst['difference']:+.3f} {worst['metric'].replace('_', '-')}); the mean difference is "
-            f"{' and '.join(sides)}.")
+            f"({worst['difference']:+.3f} {worst['metric'].replace('_', '-')}); the mean difference is {kinds}.")
 
 
 def discussion_findings(results, epsilon: float, seed: int) -> dict:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ...data import is_classification
+from ...data import task_kind
 from .. import tables
-from .rules import PEAKED_ATTENTION, SMALL_OUTPUT_CHANGE, average_against_bilstm
+from ..scorecard import scorecard, tolerance
+from .rules import PEAKED_ATTENTION, SMALL_OUTPUT_CHANGE, average_against_bilstm, by_task_kind
 
 __all__ = ["permutation_findings", "peaked_instances", "most_sensitive_dataset", "bilstm_under_permutation",
-           "encoders_under_permutation", "tasks_under_permutation"]
+           "encoders_under_permutation", "tasks_under_permutation", "bilstm_against_paper"]
 
 
 def peaked_instances(instances: pd.DataFrame) -> str:
@@ -61,16 +62,41 @@ def encoders_under_permutation(per_experiment: pd.DataFrame) -> str:
 
 
 def tasks_under_permutation(per_experiment: pd.DataFrame) -> str:
-    """The mean median TVD on the QA and inference tasks against classification, averaged over experiments."""
-    classification = per_experiment.dataset.map(is_classification).astype(bool)
-    qa, other = per_experiment[~classification], per_experiment[classification]
-    if len(qa) and len(other):
-        return (f"In this build the mean median TVD, averaged over experiments, is {qa['mean'].mean():.3f} on "
-                f"the QA and inference tasks ({', '.join(qa.dataset.unique())}) against "
-                f"{other['mean'].mean():.3f} on classification.")
-    if len(other):
-        return "This build has no QA or inference task to compare with."
-    return "This build has no classification dataset to compare with."
+    """The mean median TVD of each kind of task (classification, inference, question answering), averaged over
+    experiments."""
+    compared = by_task_kind(per_experiment)
+    if not compared:
+        kinds = sorted(set(per_experiment.dataset.map(task_kind)))
+        return f"This build has {' and '.join(kinds) or 'no'} datasets only, so the kinds of task cannot be compared."
+    return f"In this build the mean median TVD, averaged over experiments, is {compared}."
+
+
+def bilstm_against_paper(card: pd.DataFrame) -> str:
+    """The BiLSTM's per-bin medians under permutation against the authors' (their violins): in how many of the
+    (dataset, bin, class) cells they publish each median is below
+    :data:`~attnlib.book.findings.rules.SMALL_OUTPUT_CHANGE`, how many of ours are within the tolerance, and whether
+    that part of the paper's finding reproduces here.
+
+    Parameters
+    ----------
+    card : DataFrame
+        :func:`attnlib.book.scorecard.scorecard` of the results.
+    """
+    cells = card[(card.kind == "permutation median") & (card.encoder == "lstm")]
+    if not len(cells):
+        return ("The authors published no permutation medians for the BiLSTM experiments of this build, so this part "
+                "of their finding is not compared here.")
+    theirs, ours = int((cells.paper < SMALL_OUTPUT_CHANGE).sum()), int((cells.ours < SMALL_OUTPUT_CHANGE).sum())
+    gap = float((cells.ours - cells.paper).mean())
+    limit = tolerance("permutation median")
+    verdict = ("this part of their finding reproduces here" if abs(gap) <= limit else
+               "this part of their finding does not reproduce here: permuting our BiLSTMs' attention moves their "
+               "output more than it moved the authors'" if gap > 0 else
+               "our BiLSTMs' outputs move even less than the authors'")
+    return (f"Over the {len(cells)} (dataset, max-attention bin, predicted class) cells of the authors' BiLSTM violins "
+            f"({', '.join(cells.dataset.unique())}), their median output change is below {SMALL_OUTPUT_CHANGE:g} in "
+            f"{theirs} and ours in {ours}; ours is {gap:+.3f} from theirs on average and within the tolerance of "
+            f"{limit:g} in {int(cells.within_tolerance.sum())}, so {verdict}.")
 
 
 def permutation_findings(results, focus) -> dict:
@@ -78,7 +104,7 @@ def permutation_findings(results, focus) -> dict:
     instances = tables.all_instances(results)
     per_experiment = tables.summary_table(results, "perm_median_tvd")
     return {
-        "n_permutations": focus.analysis.config.n_permutations,
+        "n_permutations": focus.analysis.config.n_permutations, "focus_label": focus.label,
         "small_change": SMALL_OUTPUT_CHANGE,
         "share_small_all": float((instances.perm_median_tvd < SMALL_OUTPUT_CHANGE).mean()),
         "peaked_sentence": peaked_instances(instances),
@@ -86,4 +112,5 @@ def permutation_findings(results, focus) -> dict:
         "lstm_sentence": bilstm_under_permutation(instances),
         "encoder_sentence": encoders_under_permutation(per_experiment),
         "task_sentence": tasks_under_permutation(per_experiment),
+        "paper_sentence": bilstm_against_paper(scorecard(results)),
     }

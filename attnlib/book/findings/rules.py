@@ -1,4 +1,5 @@
-"""The reading rules every finding uses, each defined once: thresholds, and the comparison of the two encoders.
+"""The reading rules every finding uses, each defined once: thresholds, the comparison of the two encoders, and
+numbers by kind of task.
 
 The thresholds say when a number counts as small, peaked or far; the comparison says on how many datasets the
 Average encoder's number is above (or below) the BiLSTM's. Tolerances against the paper's numbers belong to
@@ -10,7 +11,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-__all__ = ["FAR_JSD", "PEAKED_ATTENTION", "SMALL_OUTPUT_CHANGE", "ENCODER_NAMES", "Tally", "average_against_bilstm"]
+from ...data import TASK_KINDS, task_kind
+
+__all__ = ["FAR_JSD", "PEAKED_ATTENTION", "SMALL_OUTPUT_CHANGE", "ENCODER_NAMES", "Tally", "average_against_bilstm",
+           "by_task_kind"]
 
 #: An output that moves by less than this in TVD under a permutation of the attention has "hardly changed".
 SMALL_OUTPUT_CHANGE = 0.05
@@ -57,3 +61,15 @@ def average_against_bilstm(table: pd.DataFrame, value: str, *, higher: bool, onl
         both = both[[bool(only(name)) for name in both.index]]
     hits = both["average"] > both["lstm"] if higher else both["average"] < both["lstm"]
     return Tally(int(hits.sum()), len(both))
+
+
+def by_task_kind(per_experiment: pd.DataFrame, value: str = "mean", fmt: str = "{:.3f}") -> str:
+    """``value`` averaged over the experiments of each kind of task (:data:`attnlib.data.TASK_KINDS`) the table
+    has: ``"0.234 on classification (sst, imdb); 0.131 on natural language inference (snli); ..."``, or ``""`` when
+    it has fewer than two kinds."""
+    kinds = per_experiment.assign(kind=per_experiment.dataset.map(task_kind))
+    present = [kind for kind in TASK_KINDS if (kinds.kind == kind).any()]
+    if len(present) < 2:
+        return ""
+    return "; ".join(fmt.format(kinds.loc[kinds.kind == kind, value].mean()) + f" on {kind} "
+                     f"({', '.join(kinds.loc[kinds.kind == kind, 'dataset'].unique())})" for kind in present)

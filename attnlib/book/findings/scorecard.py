@@ -10,10 +10,11 @@ from ...explain import max_jsd_column
 from ...paper.jain_wallace import FIGURE_EPSILON
 from .. import tables
 from ..ablations import HIGH_ATTENTION
-from ..scorecard import totals
+from ..scorecard import tolerance, totals
 
 __all__ = ["totals_findings", "seed_spread_findings", "closest_seed_sentence", "seed_attention_findings",
-           "ablation_findings", "strength_sentence", "top_bin_findings", "PAPER_SEARCH", "MOST_SEEDS_FURTHER"]
+           "ablation_findings", "out_of_tolerance", "out_of_tolerance_sentence", "strength_sentence",
+           "top_bin_findings", "PAPER_SEARCH", "MOST_SEEDS_FURTHER"]
 
 #: The paper's search: iterations and adversaries (restarts).
 PAPER_SEARCH = (500, 5)
@@ -24,11 +25,12 @@ MOST_SEEDS_FURTHER = 0.5
 
 
 def totals_findings(card: pd.DataFrame, every_seed) -> dict:
-    """``n_numbers``, ``n_within``, ``n_in_range`` of the scorecard ``card`` and the fewest and most seeds of a
-    configuration (``seeds_min``, ``seeds_max``)."""
+    """``n_numbers``, ``n_within``, ``n_in_range`` of the scorecard ``card``, the fewest and most seeds of a
+    configuration (``seeds_min``, ``seeds_max``) and the tolerances (``test_tolerance``, ``other_tolerance``)."""
     overall = totals(card).iloc[0]
     n_seeds = tables.seed_values(every_seed).groupby(["dataset", "encoder", "attention"]).seed.nunique()
-    return {"n_numbers": int(overall.numbers), "n_within": int(overall.within_tolerance),
+    return {"test_tolerance": tolerance("test metric"), "other_tolerance": tolerance("Table 2"),
+            "n_numbers": int(overall.numbers), "n_within": int(overall.within_tolerance),
             "n_in_range": int(overall.paper_in_seed_range),
             "seeds_min": int(n_seeds.min()) if len(n_seeds) else 0,
             "seeds_max": int(n_seeds.max()) if len(n_seeds) else 0}
@@ -94,24 +96,77 @@ def seed_attention_findings(seed_attention: pd.DataFrame) -> dict:
             "median_adversarial_jsd": float(seed_attention.adversarial_jsd.median())}
 
 
-def ablation_findings(ablated: dict, gaps: pd.DataFrame) -> dict:
-    """How many ablation runs there are, how many out-of-tolerance numbers they cover (``n_gaps``), move towards
-    the paper (``n_gaps_nearer``) and bring within tolerance (``n_gaps_closed``).
+def out_of_tolerance(card: pd.DataFrame) -> pd.DataFrame:
+    """Per kind of number and dataset: how many numbers, how many are out of tolerance, for how many of those the
+    paper's value still lies within the range of our seeds, and the largest gap.
+
+    Parameters
+    ----------
+    card : DataFrame
+        :func:`attnlib.book.scorecard.scorecard`.
+    """
+    out = card[~card.within_tolerance]
+    rows = []
+    for (kind, dataset), part in card.groupby(["kind", "dataset"], sort=False):
+        gaps = out[(out.kind == kind) & (out.dataset == dataset)]
+        worst = gaps.loc[gaps.difference.abs().idxmax()] if len(gaps) else None
+        rows.append({"kind": kind, "dataset": dataset, "numbers": len(part), "out of tolerance": len(gaps),
+                     "paper within our seeds": int(gaps.paper_in_seed_range.sum()),
+                     "largest gap": float(worst.difference) if worst is not None else float("nan"),
+                     "where": (f"{worst.encoder}+{worst.attention} {worst.quantity} ({worst.group})"
+                               if worst is not None else "")})
+    return pd.DataFrame(rows)
+
+
+def out_of_tolerance_sentence(card: pd.DataFrame) -> str:
+    """How many published numbers are out of tolerance, by kind, and how many of those a change of seed covers."""
+    out = card[~card.within_tolerance]
+    if not len(card):
+        return "No published number has a counterpart in this build."
+    if not len(out):
+        return f"All {len(card)} published numbers of this build are within tolerance."
+    kinds = out.groupby("kind", sort=False).size()
+    by_kind = ", ".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in kinds.items())
+    seeds = int(out.paper_in_seed_range.sum())
+    return (f"{len(out)} of the {len(card)} published numbers are out of tolerance ({by_kind}). For {seeds} of them "
+            "the paper's value lies within the range of our seeds, so a change of seed alone moves our number that far; "
+            "the others differ from the paper by more than our seeds differ from each other, and the sections below "
+            "test what could explain them: seed variance, ablations and the adversary's strength.")
+
+
+def ablation_findings(ablated: dict, gaps: pd.DataFrame, command: str) -> dict:
+    """How many ablation runs there are (``ablations_status``), and what they explain (``ablation_sentence``): how
+    many out-of-tolerance numbers they cover (``n_gaps``), move towards the paper (``n_gaps_nearer``) and bring within
+    tolerance (``n_gaps_closed``); with none run, the ``command`` that runs them.
 
     Parameters
     ----------
     ablated : dict of name to list of Result
     gaps : DataFrame
         :func:`attnlib.book.ablations.gap_explanations`.
+    command : str
+        What a reader runs to compute them (:func:`attnlib.book.chapter.chapter_command`).
     """
     n_runs = sum(len(v) for v in ablated.values())
-    return {"ablations_status": f"{n_runs} ablation runs in this build" if n_runs else
-            "none were run in this build: execute this chapter with -p ablations True, or build the paper preset",
-            "n_gaps": int(len(gaps)), "n_gaps_closed": int(gaps["now_within"].sum()) if len(gaps) else 0,
-            "n_gaps_nearer": int(gaps["nearer"].sum()) if len(gaps) else 0}
+    n_gaps = int(len(gaps))
+    nearer, closed = (int(gaps[c].sum()) if n_gaps else 0 for c in ("nearer", "now_within"))
+    if not n_runs:
+        sentence = (f"This build ran no ablation, so the table above has no runs and nothing is explained here. "
+                    f"`{command}` trains and analyses them (or build the paper preset, which runs them) and fills "
+                    "this section: for every out-of-tolerance number an ablation covers, what each ablation did to it.")
+    elif not n_gaps:
+        sentence = (f"The {n_runs} ablation runs of this build cover no out-of-tolerance number of the scorecard, so "
+                    "they explain none of its gaps.")
+    else:
+        sentence = (f"Of the {n_gaps} out-of-tolerance numbers the ablations cover, {nearer} move towards the paper's "
+                    f"value under at least one ablation (*nearer*) and {closed} come within tolerance; for the others "
+                    "no ablation we ran explains the gap, and the table shows by how much each one moved it.")
+    return {"ablations_status": f"{n_runs} ablation runs in this build" if n_runs else "none in this build",
+            "n_gaps": n_gaps, "n_gaps_closed": closed, "n_gaps_nearer": nearer,
+            "ablation_sentence": Markdown(sentence)}
 
 
-def strength_sentence(strength: pd.DataFrame, focus_label: str = "sst lstm+tanh") -> Markdown:
+def strength_sentence(strength: pd.DataFrame, command: str, focus_label: str = "sst lstm+tanh") -> Markdown:
     """What a stronger or weaker search changes: the largest change of the median max JSD from the paper's setting
     (:data:`PAPER_SEARCH`) to the strongest, and, for ``focus_label``, one adversary against the paper's five in the
     top max-attention bin.
@@ -122,8 +177,7 @@ def strength_sentence(strength: pd.DataFrame, focus_label: str = "sst lstm+tanh"
         :func:`attnlib.book.ablations.adversary_strength` of one or more configurations, with ``configuration``.
     """
     if not len(strength):
-        return Markdown("The sweep was not run in this build: it runs with the paper preset or with "
-                        "`-p ablations True`.")
+        return Markdown(f"The sweep was not run in this build: `{command}` runs it (so does the paper preset).")
     iterations, adversaries = PAPER_SEARCH
     paper_setting = strength[(strength.iterations == iterations) & (strength.adversaries == adversaries)]
     strongest = strength[(strength.iterations == strength.iterations.max())
