@@ -91,3 +91,35 @@ def test_figures_from_results():
     spreads = figures.seed_spreads([result, fake_result(seed=1)], figures.SCORECARD_SPREADS)
     assert len(spreads) == len(figures.SCORECARD_SPREADS)
     plt.close("all")
+
+
+def test_whole_table_shows_every_row_readably_and_offers_the_csv():
+    import base64
+    import re
+
+    from attnlib.book.display import readable, whole_table
+
+    table = pd.DataFrame({"metric": ["macro_f1"] * 30, "tau_attention_gradient": np.r_[np.nan, np.linspace(0, 1, 29)],
+                          "adv_max_jsd@0.05": 0.5})
+    html = whole_table(table, "numbers").data
+    assert html.count("<tr>") >= 31 and "attnlib-table-long" in html      # every row, in a scrolling box
+    assert "macro-F1" in html and "τ(attention, gradient)" in html and "max JSD within ε = 0.05" in html
+    assert ">–<" in html and "nan" not in html.lower().replace("nan;", "")  # an absent value is a dash
+    csv = base64.b64decode(re.search(r'href="data:text/csv;base64,([^"]+)"', html).group(1)).decode()
+    assert csv.splitlines()[0] == ",metric,tau_attention_gradient,adv_max_jsd@0.05" and len(csv.splitlines()) == 31
+    assert 'download="numbers.csv"' in html and "(30 rows)" in html
+    assert "attnlib-table-long" not in whole_table(table.head(3), "short").data
+    assert readable("seconds_per_epoch") == "seconds per epoch" and readable(3) == 3
+    with pytest.raises(ValueError, match="must be letters, digits"):
+        whole_table(table, "a table")
+
+
+def test_table2_rows_are_class_names_in_order_then_all_and_cells_carry_the_std():
+    results = [fake_result("sst"), fake_result("sst", "average"), fake_result("babi1", prediction=np.arange(20) % 6),
+               fake_result("babi1", "average", prediction=[3] * 20)]
+    table = tables.table2(results)
+    assert table.index.tolist() == [("sst", "negative"), ("sst", "positive"), ("sst", "all"), ("babi1", "w3"),
+                                    ("babi1", "all")]
+    cell = table.loc[("sst", "all"), ("gradient", "lstm", "τ mean ± std (paper)")]
+    assert cell == "0.30 ± 0.00 (0.35 ± 0.21)"
+    assert table.loc[("babi1", "w3"), ("gradient", "lstm", "τ mean ± std (paper)")] == "–"

@@ -228,6 +228,17 @@ def test_encoders_under_search():
     assert adv.encoders_under_search(tables.overview_table([fake_result()], 0.01), 0.01).startswith("This build has no")
 
 
+def test_bilstm_adversarial_medians_against_the_papers():
+    near = adv.bilstm_against_paper(scorecard([fake_result(jsd=0.45, max_attention=0.3)]))   # theirs: 0.46 and 0.49
+    assert near.startswith("Over the 2 (dataset, max-attention bin, predicted class) cells of the authors' BiLSTM "
+                           "violins at ε = 0.05 (sst), their median max JSD is 0.")
+    assert near.endswith("so this part of their finding reproduces here.")
+    far = adv.bilstm_against_paper(scorecard([fake_result(jsd=0.1, max_attention=0.3)]))
+    assert far.endswith("less far from the model's own than the authors' did, so this part of their finding does not "
+                        "reproduce here.")
+    assert adv.bilstm_against_paper(scorecard([fake_result(encoder="average")])).startswith("The authors published no")
+
+
 def test_epsilon_rise():
     by_epsilon = pd.DataFrame({0.01: [0.2, 0.3], 0.05: [0.25, 0.45]},
                               index=pd.MultiIndex.from_tuples([("sst", "lstm", "tanh"), ("imdb", "average", "tanh")]))

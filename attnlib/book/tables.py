@@ -172,6 +172,8 @@ def table2(results: list[Result]) -> pd.DataFrame:
     table = table.sort_values("order", kind="stable").rename(columns={"group": "predicted class"})
     wide = table.pivot_table(index=["dataset", "predicted class"], columns=["measure", "encoder"],
                              values=["τ mean ± std (paper)", "sig. (paper)"], aggfunc="first", sort=False)
+    rows = list(dict.fromkeys(zip(table["dataset"], table["predicted class"])))   # the pivot sorts; keep the order
+    wide = wide.reindex(pd.MultiIndex.from_tuples(rows, names=wide.index.names))
     wide = wide.reorder_levels([1, 2, 0], axis=1).sort_index(axis=1, level=[0, 1], sort_remaining=False)
     return wide.fillna("–")
 

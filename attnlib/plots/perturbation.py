@@ -89,9 +89,9 @@ def _binned_violin(ax, instances, x_column, x_range, xlabel, class_names, caller
     if crosses:
         handles.append(Line2D([], [], marker="x", color="black", linestyle="none", markersize=7))
         labels.append("the paper's median")
-    if handles:
-        ax.legend(handles, labels, title="predicted class" if per_class else None, loc="best", frameon=True,
-                  facecolor="white", edgecolor="none", framealpha=0.85)
+    if handles:  # below the axes, where it covers no violin
+        ax.legend(handles, labels, title="predicted class" if per_class else None, loc="upper center",
+                  bbox_to_anchor=(0.5, -0.2), ncol=min(len(handles), 3), frameon=False)
     _tidy(ax, grid="x")
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from ..book import get_preset, run_experiment
 from ..book.chapter import chapter_command
+from ..book.display import readable
 from ..plumbing.errors import ConfigError
 
 
@@ -146,7 +147,7 @@ def exercises_html(answers: list[dict], preset: str, exercises=EXERCISES) -> str
             f"run <code>{html.escape(exercise.command())}</code></p>"
             f"<details><summary>Expected observation</summary><p>{html.escape(exercise.expected)}</p></details>"
             f"<details><summary>Measured with the {html.escape(preset)} preset</summary><p>"
-            f"<code>{exercise.measure}</code> (mean over the analysed test instances): "
+            f"{html.escape(readable(exercise.measure))} (mean over the analysed test instances): "
             f"{answer['before']:.3f} before, {answer['after']:.3f} after the change ({answer['direction']} "
             f"expected): {verdict}.</p></details>")
     return "".join(parts)

@@ -7,10 +7,11 @@ import pandas as pd
 from ...explain import max_jsd_column
 from ...paper.jain_wallace import FIGURE_EPSILON
 from .. import tables
-from .rules import ENCODER_NAMES, FAR_JSD, average_against_bilstm
+from ..scorecard import scorecard, tolerance
+from .rules import ENCODER_NAMES, FAR_JSD, average_against_bilstm, bilstm_cells
 
 __all__ = ["adversarial_findings", "far_attention", "bilstm_far_attention", "encoders_under_search",
-           "epsilon_rise"]
+           "epsilon_rise", "bilstm_against_paper"]
 
 
 def far_attention(instances: pd.DataFrame, epsilon: float) -> str:
@@ -52,6 +53,30 @@ def encoders_under_search(overview: pd.DataFrame, epsilon: float) -> str:
             f"is not optimised, its output moves more than the BiLSTM's on {moved.hits} of {moved.n}.")
 
 
+def bilstm_against_paper(card: pd.DataFrame) -> str:
+    """The BiLSTM's per-bin medians of the max JSD within the authors' figure ε against theirs: how far apart on
+    average, how many within the tolerance, and whether that part of the paper's finding reproduces here.
+
+    Parameters
+    ----------
+    card : DataFrame
+        :func:`attnlib.book.scorecard.scorecard` of the results.
+    """
+    cells, gap = bilstm_cells(card, "adversarial median")
+    if not len(cells):
+        return ("The authors published no adversarial medians for the BiLSTM experiments of this build, so this part "
+                "of their finding is not compared here.")
+    limit = tolerance("adversarial median")
+    verdict = ("this part of their finding reproduces here" if abs(gap) <= limit else
+               "our adversary finds attention farther from the model's own than the authors' did" if gap > 0 else
+               "our adversary finds attention less far from the model's own than the authors' did, so this part of "
+               "their finding does not reproduce here")
+    return (f"Over the {len(cells)} (dataset, max-attention bin, predicted class) cells of the authors' BiLSTM violins "
+            f"at ε = {FIGURE_EPSILON:g} ({', '.join(cells.dataset.unique())}), their median max JSD is "
+            f"{cells.paper.mean():.2f} on average and ours {cells.ours.mean():.2f}; ours is within the tolerance of "
+            f"{limit:g} in {int(cells.within_tolerance.sum())}, so {verdict}.")
+
+
 def epsilon_rise(by_epsilon: pd.DataFrame) -> str:
     """How much the mean max JSD grows from ε = 0.01 to ε = 0.05, at most, and where.
 
@@ -83,4 +108,5 @@ def adversarial_findings(results, focus, epsilon: float) -> dict:
         "lstm_sentence": bilstm_far_attention(instances, epsilon),
         "encoder_sentence": encoders_under_search(tables.overview_table(results, epsilon), epsilon),
         "eps_sentence": epsilon_rise(tables.epsilon_table(results)),
+        "paper_sentence": bilstm_against_paper(scorecard(results)),
     }

@@ -7,7 +7,7 @@ import pandas as pd
 from ...data import task_kind
 from .. import tables
 from ..scorecard import scorecard, tolerance
-from .rules import PEAKED_ATTENTION, SMALL_OUTPUT_CHANGE, average_against_bilstm, by_task_kind
+from .rules import PEAKED_ATTENTION, SMALL_OUTPUT_CHANGE, average_against_bilstm, bilstm_cells, by_task_kind
 
 __all__ = ["permutation_findings", "peaked_instances", "most_sensitive_dataset", "bilstm_under_permutation",
            "encoders_under_permutation", "tasks_under_permutation", "bilstm_against_paper"]
@@ -82,12 +82,11 @@ def bilstm_against_paper(card: pd.DataFrame) -> str:
     card : DataFrame
         :func:`attnlib.book.scorecard.scorecard` of the results.
     """
-    cells = card[(card.kind == "permutation median") & (card.encoder == "lstm")]
+    cells, gap = bilstm_cells(card, "permutation median")
     if not len(cells):
         return ("The authors published no permutation medians for the BiLSTM experiments of this build, so this part "
                 "of their finding is not compared here.")
     theirs, ours = int((cells.paper < SMALL_OUTPUT_CHANGE).sum()), int((cells.ours < SMALL_OUTPUT_CHANGE).sum())
-    gap = float((cells.ours - cells.paper).mean())
     limit = tolerance("permutation median")
     verdict = ("this part of their finding reproduces here" if abs(gap) <= limit else
                "this part of their finding does not reproduce here: permuting our BiLSTMs' attention moves their "
@@ -95,8 +94,8 @@ def bilstm_against_paper(card: pd.DataFrame) -> str:
                "our BiLSTMs' outputs move even less than the authors'")
     return (f"Over the {len(cells)} (dataset, max-attention bin, predicted class) cells of the authors' BiLSTM violins "
             f"({', '.join(cells.dataset.unique())}), their median output change is below {SMALL_OUTPUT_CHANGE:g} in "
-            f"{theirs} and ours in {ours}; ours is {gap:+.3f} from theirs on average and within the tolerance of "
-            f"{limit:g} in {int(cells.within_tolerance.sum())}, so {verdict}.")
+            f"{theirs} and ours in {ours}; on average ours is {abs(gap):.3f} {'above' if gap > 0 else 'below'} theirs, and "
+            f"within the tolerance of {limit:g} in {int(cells.within_tolerance.sum())}, so {verdict}.")
 
 
 def permutation_findings(results, focus) -> dict:

@@ -14,7 +14,7 @@ import pandas as pd
 from ...data import TASK_KINDS, task_kind
 
 __all__ = ["FAR_JSD", "PEAKED_ATTENTION", "SMALL_OUTPUT_CHANGE", "ENCODER_NAMES", "Tally", "average_against_bilstm",
-           "by_task_kind"]
+           "bilstm_cells", "by_task_kind"]
 
 #: An output that moves by less than this in TVD under a permutation of the attention has "hardly changed".
 SMALL_OUTPUT_CHANGE = 0.05
@@ -61,6 +61,13 @@ def average_against_bilstm(table: pd.DataFrame, value: str, *, higher: bool, onl
         both = both[[bool(only(name)) for name in both.index]]
     hits = both["average"] > both["lstm"] if higher else both["average"] < both["lstm"]
     return Tally(int(hits.sum()), len(both))
+
+
+def bilstm_cells(card: pd.DataFrame, kind: str) -> tuple[pd.DataFrame, float]:
+    """The BiLSTM rows of a scorecard of one ``kind`` (``permutation median``, ``adversarial median``: the cells of the
+    authors' violins) and the mean of ours minus theirs over them (NaN when there are none)."""
+    cells = card[(card.kind == kind) & (card.encoder == "lstm")] if len(card) else card
+    return cells, float((cells.ours - cells.paper).mean()) if len(cells) else float("nan")
 
 
 def by_task_kind(per_experiment: pd.DataFrame, value: str = "mean", fmt: str = "{:.3f}") -> str:
