@@ -43,8 +43,9 @@ def test_importance_agreement_and_seed_attention_summary():
 
 
 def test_dataset_notes_and_the_time_taken():
-    results = [fake_result(notes=["a note.", "another"]), fake_result("babi1")]
-    assert tables.dataset_notes(results) == "* **sst**: a note. another.\n* **babi1**: "
+    results = [fake_result(notes=["a <br /> note.", "another (quirk Q6)"]), fake_result("babi1")]
+    assert tables.dataset_notes(results) == ('* **sst**: a &lt;br /&gt; note. another (<a href="../protocol.html#quirk-q6">'
+                                             'quirk Q6</a>).\n* **babi1**: ')
     taken = tables.time_taken_table(results)
     assert list(taken["analysed"]) == [20, 20] and taken["importance seconds"].tolist() == [1.0, 1.0]
 

@@ -300,14 +300,21 @@ def seed_attention_summary(seed_attention: pd.DataFrame) -> pd.DataFrame:
                  adversarial_jsd_median=("adversarial_jsd", "median"), share_adversary_further=("further", "mean")))
 
 
-def dataset_notes(results: list[Result]) -> str:
+def dataset_notes(results: list[Result], protocol: str = "../protocol.html") -> str:
     """Markdown: per dataset, the loaders' notes on how its data differ from the paper's (HTML in a note, such as
-    IMDB's ``<br />``, is shown as text)."""
+    IMDB's ``<br />``, is shown as text; a quirk they cite links to its section of the protocol page at
+    ``protocol``, relative to the chapter's page)."""
     import html
 
+    import re
+
+    def note(text: str) -> str:
+        escaped = html.escape(text.rstrip(".") + ".", quote=False)
+        return re.sub(r"quirk (Q\d+)", lambda m: f'<a href="{protocol}#quirk-{m.group(1).lower()}">quirk {m.group(1)}</a>',
+                      escaped)
+
     notes = {r.dataset: r.run.dataset.notes for r in results}
-    return "\n".join(f"* **{name}**: " + " ".join(html.escape(n.rstrip(".") + ".", quote=False) for n in items)
-                     for name, items in notes.items())
+    return "\n".join(f"* **{name}**: " + " ".join(note(n) for n in items) for name, items in notes.items())
 
 
 def text_lengths(results: list[Result]) -> pd.DataFrame:
