@@ -115,6 +115,14 @@ def test_whole_table_shows_every_row_readably_and_offers_the_csv():
         whole_table(table, "a table")
 
 
+def test_a_column_format_leaves_the_other_columns_formatted_for_reading():
+    from attnlib.book.display import whole_table
+
+    table = pd.DataFrame({"ours": [0.824324], "train_examples": [6355], "difference": [0.0191]})
+    html = whole_table(table, "formats", formats={"difference": "{:+.3f}"}, index=False).data
+    assert ">0.824<" in html and ">6,355<" in html and ">+0.019<" in html and "0.824324" not in html.split("<p")[0]
+
+
 def test_table2_rows_are_class_names_in_order_then_all_and_cells_carry_the_std():
     results = [fake_result("sst"), fake_result("sst", "average"), fake_result("babi1", prediction=np.arange(20) % 6),
                fake_result("babi1", "average", prediction=[3] * 20)]

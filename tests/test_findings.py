@@ -65,7 +65,8 @@ def test_scores_against_paper_use_the_test_metric_tolerance():
 
 def test_focus_performance_says_when_the_paper_has_no_number():
     table = _performance([0.01, 0.0, 0.0])
-    assert dm.focus_performance(table, "sst", "lstm", "tanh")["focus_paper"] == "against the paper's 0.800"
+    focus = dm.focus_performance(table, "sst", "lstm", "tanh")
+    assert focus["focus_paper"] == "against the paper's 0.800" and focus["focus_metric"] == "macro-F1"
     table.loc[0, "paper"] = np.nan
     assert dm.focus_performance(table, "sst", "lstm", "tanh")["focus_paper"].startswith("(the paper reports no")
 
@@ -181,14 +182,24 @@ def test_encoders_and_tasks_under_permutation():
                                                   "cannot be compared.")
 
 
+def test_gaps_by_dataset_groups_higher_lower_and_within():
+    cells = pd.DataFrame({"dataset": ["sst", "sst", "snli", "babi1"], "ours": [0.3, 0.2, 0.1, 0.5],
+                          "paper": [0.1, 0.2, 0.4, 0.49]})
+    assert rules.gaps_by_dataset(cells, 0.05) == ("ours are higher on sst (+0.100); lower on snli (-0.300); within "
+                                                 "0.05 on babi1 (+0.010)")
+    assert rules.gaps_by_dataset(cells.iloc[3:], 0.05) == "ours are within 0.05 on babi1 (+0.010)"
+
+
 def test_bilstm_permutation_against_the_papers_medians():
     reproduces = perm.bilstm_against_paper(scorecard([fake_result(perm=0.03, max_attention=0.3)]))
     assert reproduces.startswith("Over the 2 (dataset, max-attention bin, predicted class) cells of the authors' "
                                  "BiLSTM violins (sst), their median output change is below 0.05 in 2 and ours in 2")
-    assert reproduces.endswith("so this part of their finding reproduces here.")
+    assert "so this part of their finding reproduces here. Dataset by dataset" in reproduces
     moves_more = perm.bilstm_against_paper(scorecard([fake_result(perm=0.3, max_attention=0.3)]))
-    assert "ours in 0" in moves_more and moves_more.endswith(
-        "does not reproduce here: permuting our BiLSTMs' attention moves their output more than it moved the authors'.")
+    assert "ours in 0" in moves_more and ("does not reproduce here: permuting our BiLSTMs' attention moves their output "
+                                          "more than it moved the authors'. Dataset by dataset") in moves_more
+    gap = rules.bilstm_cells(scorecard([fake_result(perm=0.3, max_attention=0.3)]), "permutation median")[1]
+    assert f"on average ours is {gap:.3f} above" in moves_more and moves_more.endswith(f"ours are higher on sst ({gap:+.3f}).")
     assert perm.bilstm_against_paper(scorecard([fake_result(encoder="average")])).startswith(
         "The authors published no permutation medians")
 
@@ -232,10 +243,10 @@ def test_bilstm_adversarial_medians_against_the_papers():
     near = adv.bilstm_against_paper(scorecard([fake_result(jsd=0.45, max_attention=0.3)]))   # theirs: 0.46 and 0.49
     assert near.startswith("Over the 2 (dataset, max-attention bin, predicted class) cells of the authors' BiLSTM "
                            "violins at ε = 0.05 (sst), their median max JSD is 0.")
-    assert near.endswith("so this part of their finding reproduces here.")
+    assert "so this part of their finding reproduces here." in near and near.endswith("ours are within 0.05 on sst (-0.042).")
     far = adv.bilstm_against_paper(scorecard([fake_result(jsd=0.1, max_attention=0.3)]))
-    assert far.endswith("less far from the model's own than the authors' did, so this part of their finding does not "
-                        "reproduce here.")
+    assert ("less far from the model's own than the authors' did, so this part of their finding does not reproduce "
+            "here.") in far and far.endswith("ours are lower on sst (-0.392).")
     assert adv.bilstm_against_paper(scorecard([fake_result(encoder="average")])).startswith("The authors published no")
 
 

@@ -502,3 +502,6 @@ def test_adversary_strength_curves_one_line_per_configuration_and_restart_count(
     left, right = fig.axes
     assert len(left.lines) == len(right.lines) == 4 and right.get_title() == "max attention ≥ 0.75"
     assert list(right.lines[0].get_ydata()) == [0.2, pytest.approx(0.2 + 0.4 / 7)]
+    styles = {(line.get_marker(), line.get_linestyle()) for line in left.lines}
+    assert len(styles) == 4                                    # told apart without colour
+    assert len(fig.legends) == 1 and len(fig.legends[0].get_texts()) == 4 and left.get_legend() is None

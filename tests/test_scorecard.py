@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from attnlib.book.ablations import adversary_strength, gap_explanations
-from attnlib.book.scorecard import closest_seeds, our_numbers, paper_numbers, scorecard, totals
+from attnlib.book.scorecard import closest_seeds, for_reading, our_numbers, paper_numbers, scorecard, totals
 from attnlib.paper.jain_wallace import max_attention_bin_label
 from attnlib.paper.jain_wallace import paper_adversarial_quartiles, paper_table2, paper_test_performance
 
@@ -38,6 +38,17 @@ def test_our_numbers_are_the_medians_and_means_of_the_instances():
     assert numbers[("adversarial mean", "max JSD within ε = 0.05", "overall")] == pytest.approx(0.35)
     assert numbers[("Table 2", "τ(attention, gradient) sig_frac", "overall")] == 0.5
     assert numbers[("test metric", "accuracy", "overall")] == 0.80
+
+
+def test_the_scorecard_for_reading_names_classes_and_statistics():
+    result = fake_result(0, 0.0)
+    result.class_names = ["negative", "positive"]
+    card = scorecard([result])
+    shown = for_reading(card, [result]).set_index(["kind", "quantity", "group"])
+    assert ("Table 2", "τ(attention, gradient) share significant", "positive") in shown.index
+    assert ("test metric", "macro-F1", "all") in shown.index and ("permutation median", "[0.50, 0.75)", "positive") in shown.index
+    assert len(shown) == len(card) and shown["ours"].tolist() == card["ours"].tolist()
+    assert set(card["group"]) >= {"0", "1", "overall"}                     # the scorecard itself is unchanged
 
 
 def test_scorecard_compares_seed_mean_and_range_with_the_papers_numbers():

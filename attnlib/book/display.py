@@ -84,9 +84,8 @@ def whole_table(table: pd.DataFrame, name: str, *, precision: int = 3, formats: 
     if not re.fullmatch(r"[A-Za-z0-9_-]+", name):
         raise ValueError(f"whole_table: name {name!r} must be letters, digits, '-' and '_' (the CSV file's name)")
     shown = _for_reading(table)
-    styler = shown.style.format(precision=precision, na_rep=ABSENT, thousands=",")
-    if formats:
-        styler = styler.format({readable(c): f for c, f in formats.items() if c in table.columns}, na_rep=ABSENT)
+    by_column = {readable(c): f for c, f in (formats or {}).items() if c in table.columns}
+    styler = shown.style.format(by_column or None, precision=precision, na_rep=ABSENT, thousands=",")
     if not index:
         styler = styler.hide(axis="index")
     if caption:

@@ -14,7 +14,7 @@ from ..paper.jain_wallace import (FIGURE_EPSILON, max_attention_bin_label, paper
                                   paper_adversarial_summary, paper_permutation_quartiles, paper_table2,
                                   paper_test_performance)
 
-__all__ = ["KINDS", "TOLERANCE", "by_configuration", "closest_seeds", "our_numbers", "paper_numbers", "scorecard",
+__all__ = ["KINDS", "TOLERANCE", "by_configuration", "closest_seeds", "for_reading", "our_numbers", "paper_numbers", "scorecard",
            "tolerance", "totals"]
 
 #: The kinds of published numbers, in the order the scorecard shows them.
@@ -170,6 +170,29 @@ def closest_seeds(results) -> pd.DataFrame:
     table = table[table["n_seeds"] > 1].reset_index(drop=True)
     return table[[*groups, "numbers", "n_seeds", "mean_within", "mean_difference", "closest_seed", "seed_within",
                   "seed_difference"]]
+
+
+def for_reading(card: pd.DataFrame, results) -> pd.DataFrame:
+    """The scorecard with the names a reader reads: each group as its predicted class's name (``all`` for every
+    instance; :func:`attnlib.book.tables.group_label`), ``sig_frac`` as ``share significant`` and test metrics by
+    their names (``macro-F1``). For display only: compare and merge on :func:`scorecard`'s own values.
+
+    Parameters
+    ----------
+    card : DataFrame
+        :func:`scorecard`.
+    results : list of Result
+        Where the class names of each dataset come from.
+    """
+    from .display import readable
+    from .tables import group_label
+
+    names = {r.dataset: r.class_names for r in results}
+    shown = card.copy()
+    shown["group"] = [group_label(g, names.get(d)) for d, g in zip(shown["dataset"], shown["group"])]
+    shown["quantity"] = [readable(q) if k == "test metric" else q.replace(" sig_frac", " share significant")
+                         for k, q in zip(shown["kind"], shown["quantity"])]
+    return shown
 
 
 def by_configuration(card: pd.DataFrame) -> pd.DataFrame:

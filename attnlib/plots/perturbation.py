@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from ..explain.adversarial import MAX_JSD_PREFIX, max_jsd_column
 from ..paper.jain_wallace import MAX_ATTENTION_BINS, max_attention_bin
 from ._frames import _axes, _check_frame, _class_groups, _class_histogram, _numeric, _tidy
-from .style import _ADV_BINS, ADVERSARIAL_JSD_RANGE, _styled, hatch_of
+from .style import _ADV_BINS, ADVERSARIAL_JSD_RANGE, LINESTYLES, MARKERS, _styled, hatch_of
 
 
 def _adversarial_column(instances: pd.DataFrame, epsilon, caller: str) -> str:
@@ -321,13 +321,17 @@ def adversary_strength_curves(strength: pd.DataFrame, high_attention: float = 0.
     _check_frame(strength, ["configuration", "iterations", "adversaries", "median", "high_median"],
                  "adversary_strength_curves")
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), sharey=True)
-    for (label, n_adversaries), frame in strength.groupby(["configuration", "adversaries"], sort=False):
+    series = strength.groupby(["configuration", "adversaries"], sort=False)
+    for position, ((label, n_adversaries), frame) in enumerate(series):
         for ax, column in zip(axes, ("median", "high_median")):
-            ax.plot(frame.iterations, frame[column], marker="o", label=f"{label}, {n_adversaries} adversaries")
+            ax.plot(frame.iterations, frame[column], marker=MARKERS[position % len(MARKERS)],
+                    linestyle=LINESTYLES[position % len(LINESTYLES)], label=f"{label}, {n_adversaries} adversaries")
     for ax, title in zip(axes, ("all sampled instances", f"max attention ≥ {high_attention}")):
         ax.set_xscale("log")
         ax.set_xlabel("iterations")
         ax.set_title(title)
     axes[0].set_ylabel(f"median max JSD within ε = {epsilon:g}")
-    axes[1].legend(fontsize=7, loc="lower right")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=min(3, len(labels)),
+               frameon=False)
     return fig

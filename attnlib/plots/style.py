@@ -48,6 +48,10 @@ HATCHES: tuple[str, ...] = ("", "////", "....", "xxxx", "\\\\\\\\", "++++")
 MARKERS: tuple[str, ...] = ("o", "s", "^", "D", "v", "P", "X", "*")
 
 
+#: Line styles of series told apart by colour and marker, so that lines can be told apart in grey too.
+LINESTYLES: tuple[str, ...] = ("-", "--", ":", "-.")
+
+
 def hatch_of(position: int) -> str:
     """The hatch pattern of the class drawn ``position``-th (the first has none)."""
     return HATCHES[position % len(HATCHES)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import tables
+from ..display import readable
 from ..scorecard import tolerance
 
 __all__ = ["data_models_findings", "focus_performance", "scores_against_paper"]
@@ -20,10 +21,10 @@ def focus_performance(performance: pd.DataFrame, dataset: str, encoder: str, att
 
     Returns
     -------
-    dict with ``focus_metric`` (its name, e.g. ``macro-f1``), ``focus_ours`` and ``focus_paper`` (a phrase).
+    dict with ``focus_metric`` (its name as a reader reads it, e.g. ``macro-F1``), ``focus_ours`` and ``focus_paper`` (a phrase).
     """
     row = performance.query("dataset == @dataset and encoder == @encoder and attention == @attention").iloc[0]
-    return {"focus_metric": row["metric"].replace("_", "-"), "focus_ours": float(row["ours"]),
+    return {"focus_metric": readable(row["metric"]), "focus_ours": float(row["ours"]),
             "focus_paper": f"against the paper's {row['paper']:.3f}" if pd.notna(row["paper"])
             else "(the paper reports no number for this configuration)"}
 

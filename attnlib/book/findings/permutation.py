@@ -7,7 +7,8 @@ import pandas as pd
 from ...data import task_kind
 from .. import tables
 from ..scorecard import scorecard, tolerance
-from .rules import PEAKED_ATTENTION, SMALL_OUTPUT_CHANGE, average_against_bilstm, bilstm_cells, by_task_kind
+from .rules import (PEAKED_ATTENTION, SMALL_OUTPUT_CHANGE, average_against_bilstm, bilstm_cells, by_task_kind,
+                    gaps_by_dataset)
 
 __all__ = ["permutation_findings", "peaked_instances", "most_sensitive_dataset", "bilstm_under_permutation",
            "encoders_under_permutation", "tasks_under_permutation", "bilstm_against_paper"]
@@ -91,11 +92,12 @@ def bilstm_against_paper(card: pd.DataFrame) -> str:
     verdict = ("this part of their finding reproduces here" if abs(gap) <= limit else
                "this part of their finding does not reproduce here: permuting our BiLSTMs' attention moves their "
                "output more than it moved the authors'" if gap > 0 else
-               "our BiLSTMs' outputs move even less than the authors'")
+               "on average our BiLSTMs' outputs move even less than the authors'")
     return (f"Over the {len(cells)} (dataset, max-attention bin, predicted class) cells of the authors' BiLSTM violins "
             f"({', '.join(cells.dataset.unique())}), their median output change is below {SMALL_OUTPUT_CHANGE:g} in "
             f"{theirs} and ours in {ours}; on average ours is {abs(gap):.3f} {'above' if gap > 0 else 'below'} theirs, and "
-            f"within the tolerance of {limit:g} in {int(cells.within_tolerance.sum())}, so {verdict}.")
+            f"within the tolerance of {limit:g} in {int(cells.within_tolerance.sum())}, so {verdict}. Dataset by dataset "
+            f"(the mean of ours minus theirs over its cells), {gaps_by_dataset(cells, limit)}.")
 
 
 def permutation_findings(results, focus) -> dict:
