@@ -120,6 +120,8 @@ def test_a_column_format_leaves_the_other_columns_formatted_for_reading():
 
     table = pd.DataFrame({"ours": [0.824324], "train_examples": [6355], "difference": [0.0191]})
     html = whole_table(table, "formats", formats={"difference": "{:+.3f}"}, index=False).data
+    short = whole_table(pd.DataFrame({"metric": ["macro_f1"], "reused": [True]}), "short").data
+    assert "white-space: nowrap" in short and ">yes<" in short and "True" not in short.split("<p")[0]
     assert ">0.824<" in html and ">6,355<" in html and ">+0.019<" in html and "0.824324" not in html.split("<p")[0]
 
 

@@ -194,14 +194,27 @@ def test_bilstm_permutation_against_the_papers_medians():
     reproduces = perm.bilstm_against_paper(scorecard([fake_result(perm=0.03, max_attention=0.3)]))
     assert reproduces.startswith("Over the 2 (dataset, max-attention bin, predicted class) cells of the authors' "
                                  "BiLSTM violins (sst), their median output change is below 0.05 in 2 and ours in 2")
-    assert "so this part of their finding reproduces here. Dataset by dataset" in reproduces
-    moves_more = perm.bilstm_against_paper(scorecard([fake_result(perm=0.3, max_attention=0.3)]))
-    assert "ours in 0" in moves_more and ("does not reproduce here: permuting our BiLSTMs' attention moves their output "
-                                          "more than it moved the authors'. Dataset by dataset") in moves_more
-    gap = rules.bilstm_cells(scorecard([fake_result(perm=0.3, max_attention=0.3)]), "permutation median")[1]
-    assert f"on average ours is {gap:.3f} above" in moves_more and moves_more.endswith(f"ours are higher on sst ({gap:+.3f}).")
+    assert reproduces.endswith("so this part of their finding reproduces here.")
+    card = scorecard([fake_result(perm=0.3, max_attention=0.3)])
+    moves_more, gap = perm.bilstm_against_paper(card), rules.bilstm_cells(card, "permutation median")[1]
+    assert "ours in 0" in moves_more and f"on average ours is {gap:.3f} above" in moves_more
+    assert moves_more.endswith(f"ours are higher on sst ({gap:+.3f}); so this part of their finding does not reproduce "
+                               "here: on every dataset, permuting our BiLSTMs' attention moves their output more than it "
+                               "moved the authors'.")
     assert perm.bilstm_against_paper(scorecard([fake_result(encoder="average")])).startswith(
         "The authors published no permutation medians")
+
+
+def test_reproduction_verdict_names_the_datasets_where_a_finding_fails():
+    cells = pd.DataFrame({"dataset": ["sst", "sst", "snli", "babi1"], "ours": [0.3, 0.2, 0.1, 0.5],
+                          "paper": [0.1, 0.2, 0.4, 0.49]})
+    assert rules.reproduction_verdict(cells, 0.05, True, "ours move more") == (
+        "this part of their finding reproduces on 2 of 3 datasets but not on sst, where ours move more")
+    assert rules.reproduction_verdict(cells, 0.05, False, "ours are less far") == (
+        "this part of their finding reproduces on 2 of 3 datasets but not on snli, where ours are less far")
+    assert rules.reproduction_verdict(cells.iloc[3:], 0.05, False, "x") == "this part of their finding reproduces here"
+    assert rules.reproduction_verdict(cells.iloc[2:3], 0.05, False, "ours are less far") == (
+        "this part of their finding does not reproduce here: on every dataset, ours are less far")
 
 
 def test_permutation_findings_on_fake_results():
@@ -243,10 +256,10 @@ def test_bilstm_adversarial_medians_against_the_papers():
     near = adv.bilstm_against_paper(scorecard([fake_result(jsd=0.45, max_attention=0.3)]))   # theirs: 0.46 and 0.49
     assert near.startswith("Over the 2 (dataset, max-attention bin, predicted class) cells of the authors' BiLSTM "
                            "violins at ε = 0.05 (sst), their median max JSD is 0.")
-    assert "so this part of their finding reproduces here." in near and near.endswith("ours are within 0.05 on sst (-0.042).")
+    assert near.endswith("ours are within 0.05 on sst (-0.042); so this part of their finding reproduces here.")
     far = adv.bilstm_against_paper(scorecard([fake_result(jsd=0.1, max_attention=0.3)]))
-    assert ("less far from the model's own than the authors' did, so this part of their finding does not reproduce "
-            "here.") in far and far.endswith("ours are lower on sst (-0.392).")
+    assert far.endswith("ours are lower on sst (-0.392); so this part of their finding does not reproduce here: on every "
+                        "dataset, our adversary finds attention less far from the model's own than the authors' did.")
     assert adv.bilstm_against_paper(scorecard([fake_result(encoder="average")])).startswith("The authors published no")
 
 
@@ -377,10 +390,14 @@ def test_out_of_tolerance_numbers_are_counted_by_kind():
     sentence = sc.out_of_tolerance_sentence(card)
     out = card[~card.within_tolerance]
     assert sentence.startswith(f"{len(out)} of the {len(card)} published numbers are out of tolerance (")
+    assert "Table 2 cells" in sentence and "Table 2s" not in sentence
     assert f"For {int(out.paper_in_seed_range.sum())} of them the paper's value lies within the range of our seeds" \
         in sentence
     table = sc.out_of_tolerance(card)
     assert table["out of tolerance"].sum() == len(out) and table["numbers"].sum() == len(card)
+    none_covered = sc.out_of_tolerance_sentence(card.assign(paper_in_seed_range=False))
+    assert "For none of them does the paper's value lie within the range of our seeds: they all differ from the paper" \
+        in none_covered
     assert sc.out_of_tolerance_sentence(card.assign(within_tolerance=True)) == \
         f"All {len(card)} published numbers of this build are within tolerance."
 

@@ -37,7 +37,8 @@ def readable(name):
 
 
 def _for_reading(table: pd.DataFrame) -> pd.DataFrame:
-    """``table`` with readable headers, index labels and named cells (:func:`readable`)."""
+    """``table`` with readable headers, index labels and named cells (:func:`readable`), ``yes``/``no`` for
+    booleans."""
     shown = table.copy()
     shown.columns = shown.columns.map(lambda c: tuple(map(readable, c)) if isinstance(c, tuple) else readable(c))
     if isinstance(shown.columns, pd.MultiIndex) or shown.columns.names != [None]:
@@ -46,7 +47,9 @@ def _for_reading(table: pd.DataFrame) -> pd.DataFrame:
     shown.index.names = [readable(n) for n in table.index.names]
     for position in range(shown.shape[1]):
         column = shown.iloc[:, position]
-        if column.dtype == object or pd.api.types.is_string_dtype(column):
+        if pd.api.types.is_bool_dtype(column):
+            shown.isetitem(position, column.map({True: "yes", False: "no"}))
+        elif column.dtype == object or pd.api.types.is_string_dtype(column):
             shown.isetitem(position, column.map(lambda v: READABLE.get(v, v) if isinstance(v, str) else v))
     return shown
 
@@ -55,6 +58,10 @@ def _csv_link(table: pd.DataFrame, name: str) -> str:
     data = base64.b64encode(table.to_csv().encode("utf-8")).decode("ascii")
     return (f'<p class="attnlib-download"><a download="{html.escape(name)}.csv" '
             f'href="data:text/csv;base64,{data}">Download this table as CSV</a> ({len(table)} rows)</p>')
+
+
+#: Text cells up to this many characters are kept on one line (``macro-F1`` is not broken at its hyphen).
+_UNBROKEN = 20
 
 
 def whole_table(table: pd.DataFrame, name: str, *, precision: int = 3, formats: dict | None = None,
@@ -86,6 +93,7 @@ def whole_table(table: pd.DataFrame, name: str, *, precision: int = 3, formats: 
     shown = _for_reading(table)
     by_column = {readable(c): f for c, f in (formats or {}).items() if c in table.columns}
     styler = shown.style.format(by_column or None, precision=precision, na_rep=ABSENT, thousands=",")
+    styler = styler.map(lambda v: "white-space: nowrap" if isinstance(v, str) and len(v) <= _UNBROKEN else "")
     if not index:
         styler = styler.hide(axis="index")
     if caption:

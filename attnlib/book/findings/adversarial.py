@@ -8,7 +8,8 @@ from ...explain import max_jsd_column
 from ...paper.jain_wallace import FIGURE_EPSILON
 from .. import tables
 from ..scorecard import scorecard, tolerance
-from .rules import ENCODER_NAMES, FAR_JSD, average_against_bilstm, bilstm_cells, gaps_by_dataset
+from .rules import (ENCODER_NAMES, FAR_JSD, average_against_bilstm, bilstm_cells, gaps_by_dataset,
+                    reproduction_verdict)
 
 __all__ = ["adversarial_findings", "far_attention", "bilstm_far_attention", "encoders_under_search",
            "epsilon_rise", "bilstm_against_paper"]
@@ -55,27 +56,27 @@ def encoders_under_search(overview: pd.DataFrame, epsilon: float) -> str:
 
 def bilstm_against_paper(card: pd.DataFrame) -> str:
     """The BiLSTM's per-bin medians of the max JSD within the authors' figure ε against theirs: how far apart on
-    average, how many within the tolerance, and whether that part of the paper's finding reproduces here.
+    average, how many within the tolerance, and on which datasets that part of the paper's finding reproduces
+    (:func:`~attnlib.book.findings.rules.reproduction_verdict`: not where ours are less far than theirs).
 
     Parameters
     ----------
     card : DataFrame
         :func:`attnlib.book.scorecard.scorecard` of the results.
     """
-    cells, gap = bilstm_cells(card, "adversarial median")
+    cells, _ = bilstm_cells(card, "adversarial median")
     if not len(cells):
         return ("The authors published no adversarial medians for the BiLSTM experiments of this build, so this part "
                 "of their finding is not compared here.")
     limit = tolerance("adversarial median")
-    verdict = ("this part of their finding reproduces here" if abs(gap) <= limit else
-               "our adversary finds attention farther from the model's own than the authors' did" if gap > 0 else
-               "our adversary finds attention less far from the model's own than the authors' did, so this part of "
-               "their finding does not reproduce here")
+    verdict = reproduction_verdict(cells, limit, fails_when_higher=False,
+                                   failure="our adversary finds attention less far from the model's own than the "
+                                           "authors' did")
     return (f"Over the {len(cells)} (dataset, max-attention bin, predicted class) cells of the authors' BiLSTM violins "
             f"at ε = {FIGURE_EPSILON:g} ({', '.join(cells.dataset.unique())}), their median max JSD is "
             f"{cells.paper.mean():.2f} on average and ours {cells.ours.mean():.2f}; ours is within the tolerance of "
-            f"{limit:g} in {int(cells.within_tolerance.sum())}, so {verdict}. Dataset by dataset (the mean of ours minus "
-            f"theirs over its cells), {gaps_by_dataset(cells, limit)}.")
+            f"{limit:g} in {int(cells.within_tolerance.sum())}. Dataset by dataset (the mean of ours minus theirs over its "
+            f"cells), {gaps_by_dataset(cells, limit)}; so {verdict}.")
 
 
 def epsilon_rise(by_epsilon: pd.DataFrame) -> str:

@@ -8,7 +8,7 @@ from ...data import task_kind
 from .. import tables
 from ..scorecard import scorecard, tolerance
 from .rules import (PEAKED_ATTENTION, SMALL_OUTPUT_CHANGE, average_against_bilstm, bilstm_cells, by_task_kind,
-                    gaps_by_dataset)
+                    gaps_by_dataset, reproduction_verdict)
 
 __all__ = ["permutation_findings", "peaked_instances", "most_sensitive_dataset", "bilstm_under_permutation",
            "encoders_under_permutation", "tasks_under_permutation", "bilstm_against_paper"]
@@ -75,8 +75,9 @@ def tasks_under_permutation(per_experiment: pd.DataFrame) -> str:
 def bilstm_against_paper(card: pd.DataFrame) -> str:
     """The BiLSTM's per-bin medians under permutation against the authors' (their violins): in how many of the
     (dataset, bin, class) cells they publish each median is below
-    :data:`~attnlib.book.findings.rules.SMALL_OUTPUT_CHANGE`, how many of ours are within the tolerance, and whether
-    that part of the paper's finding reproduces here.
+    :data:`~attnlib.book.findings.rules.SMALL_OUTPUT_CHANGE`, how many of ours are within the tolerance, and on which
+    datasets that part of the paper's finding reproduces (:func:`~attnlib.book.findings.rules.reproduction_verdict`:
+    not where ours move more than theirs).
 
     Parameters
     ----------
@@ -89,15 +90,14 @@ def bilstm_against_paper(card: pd.DataFrame) -> str:
                 "of their finding is not compared here.")
     theirs, ours = int((cells.paper < SMALL_OUTPUT_CHANGE).sum()), int((cells.ours < SMALL_OUTPUT_CHANGE).sum())
     limit = tolerance("permutation median")
-    verdict = ("this part of their finding reproduces here" if abs(gap) <= limit else
-               "this part of their finding does not reproduce here: permuting our BiLSTMs' attention moves their "
-               "output more than it moved the authors'" if gap > 0 else
-               "on average our BiLSTMs' outputs move even less than the authors'")
+    verdict = reproduction_verdict(cells, limit, fails_when_higher=True,
+                                   failure="permuting our BiLSTMs' attention moves their output more than it moved the "
+                                           "authors'")
     return (f"Over the {len(cells)} (dataset, max-attention bin, predicted class) cells of the authors' BiLSTM violins "
             f"({', '.join(cells.dataset.unique())}), their median output change is below {SMALL_OUTPUT_CHANGE:g} in "
             f"{theirs} and ours in {ours}; on average ours is {abs(gap):.3f} {'above' if gap > 0 else 'below'} theirs, and "
-            f"within the tolerance of {limit:g} in {int(cells.within_tolerance.sum())}, so {verdict}. Dataset by dataset "
-            f"(the mean of ours minus theirs over its cells), {gaps_by_dataset(cells, limit)}.")
+            f"within the tolerance of {limit:g} in {int(cells.within_tolerance.sum())}. Dataset by dataset (the mean of "
+            f"ours minus theirs over its cells), {gaps_by_dataset(cells, limit)}; so {verdict}.")
 
 
 def permutation_findings(results, focus) -> dict:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ...data import TASK_KINDS, task_kind
 
-__all__ = ["FAR_JSD", "PEAKED_ATTENTION", "SMALL_OUTPUT_CHANGE", "ENCODER_NAMES", "Tally", "average_against_bilstm", "gaps_by_dataset",
+__all__ = ["FAR_JSD", "PEAKED_ATTENTION", "SMALL_OUTPUT_CHANGE", "ENCODER_NAMES", "Tally", "average_against_bilstm", "gaps_by_dataset", "reproduction_verdict",
            "bilstm_cells", "by_task_kind"]
 
 #: An output that moves by less than this in TVD under a permutation of the attention has "hardly changed".
@@ -70,16 +70,42 @@ def bilstm_cells(card: pd.DataFrame, kind: str) -> tuple[pd.DataFrame, float]:
     return cells, float((cells.ours - cells.paper).mean()) if len(cells) else float("nan")
 
 
+def _dataset_gaps(cells: pd.DataFrame) -> pd.Series:
+    """Per dataset (in order of appearance), the mean of ours minus the paper's over its ``cells``."""
+    return (cells.ours - cells.paper).groupby(cells.dataset, sort=False).mean()
+
+
 def gaps_by_dataset(cells: pd.DataFrame, limit: float) -> str:
     """Dataset by dataset, the mean of ours minus the paper's over ``cells`` (rows of a scorecard), grouped by whether
     it is above, below or within ``limit``: ``"ours are higher on sst (+0.082), imdb (+0.061); lower on snli
     (-0.301); within 0.05 on babi1"`` (each group only when it has a dataset)."""
-    gaps = (cells.ours - cells.paper).groupby(cells.dataset, sort=False).mean()
+    gaps = _dataset_gaps(cells)
     groups = [("higher on", gaps[gaps > limit]), ("lower on", gaps[gaps < -limit]),
               (f"within {limit:g} on", gaps[gaps.abs() <= limit])]
     parts = [f"{label} " + ", ".join(f"{name} ({gap:+.3f})" for name, gap in group.items())
              for label, group in groups if len(group)]
     return "ours are " + "; ".join(parts)
+
+
+def reproduction_verdict(cells: pd.DataFrame, limit: float, fails_when_higher: bool, failure: str) -> str:
+    """Whether a finding of the paper reproduces, dataset by dataset: it fails on a dataset where the mean of ours
+    minus theirs over its ``cells`` is beyond ``limit`` on the wrong side (above it when ``fails_when_higher``, else
+    below). ``failure`` says what happens there (``"permuting our BiLSTMs' attention moves their output more than it
+    moved the authors'"``).
+
+    Returns
+    -------
+    str: ``"this part of their finding reproduces here"``, ``"... reproduces on 4 of 6 datasets but not on agnews,
+    snli, where ..."`` or ``"... does not reproduce here: on every dataset ..."``.
+    """
+    gaps = _dataset_gaps(cells)
+    failing = list(gaps[gaps > limit].index if fails_when_higher else gaps[gaps < -limit].index)
+    if not failing:
+        return "this part of their finding reproduces here"
+    if len(failing) == len(gaps):
+        return f"this part of their finding does not reproduce here: on every dataset, {failure}"
+    return (f"this part of their finding reproduces on {len(gaps) - len(failing)} of {len(gaps)} datasets but not on "
+            f"{', '.join(failing)}, where {failure}")
 
 
 def by_task_kind(per_experiment: pd.DataFrame, value: str = "mean", fmt: str = "{:.3f}") -> str:

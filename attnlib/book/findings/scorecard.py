@@ -126,12 +126,15 @@ def out_of_tolerance_sentence(card: pd.DataFrame) -> str:
     if not len(out):
         return f"All {len(card)} published numbers of this build are within tolerance."
     kinds = out.groupby("kind", sort=False).size()
-    by_kind = ", ".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in kinds.items())
+    noun = {"Table 2": "Table 2 cell"}
+    by_kind = ", ".join(f"{n} {noun.get(kind, kind)}{'s' if n > 1 else ''}" for kind, n in kinds.items())
     seeds = int(out.paper_in_seed_range.sum())
-    return (f"{len(out)} of the {len(card)} published numbers are out of tolerance ({by_kind}). For {seeds} of them "
-            "the paper's value lies within the range of our seeds, so a change of seed alone moves our number that far; "
-            "the others differ from the paper by more than our seeds differ from each other, and the sections below "
-            "test what could explain them: seed variance, ablations and the adversary's strength.")
+    covered = (f"For {seeds} of them the paper's value lies within the range of our seeds, so a change of seed alone "
+               "moves our number that far; the others differ" if seeds else
+               "For none of them does the paper's value lie within the range of our seeds: they all differ")
+    return (f"{len(out)} of the {len(card)} published numbers are out of tolerance ({by_kind}). {covered} from the "
+            "paper by more than our seeds differ from each other, and the sections below test what could explain "
+            "them: seed variance, ablations and the adversary's strength.")
 
 
 def ablation_findings(ablated: dict, gaps: pd.DataFrame, command: str) -> dict:
