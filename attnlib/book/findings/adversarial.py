@@ -7,9 +7,9 @@ import pandas as pd
 from ...explain import max_jsd_column
 from ...paper.jain_wallace import FIGURE_EPSILON
 from .. import tables
-from ..scorecard import scorecard, tolerance
-from .rules import (ENCODER_NAMES, FAR_JSD, average_against_bilstm, bilstm_cells, gaps_by_dataset,
-                    reproduction_verdict)
+from ..scorecard import scorecard
+from .rules import ENCODER_NAMES, FAR_JSD, average_against_bilstm
+from .rules import bilstm_against_paper as against_paper
 
 __all__ = ["adversarial_findings", "far_attention", "bilstm_far_attention", "encoders_under_search",
            "epsilon_rise", "bilstm_against_paper"]
@@ -64,19 +64,13 @@ def bilstm_against_paper(card: pd.DataFrame) -> str:
     card : DataFrame
         :func:`attnlib.book.scorecard.scorecard` of the results.
     """
-    cells, _ = bilstm_cells(card, "adversarial median")
-    if not len(cells):
-        return ("The authors published no adversarial medians for the BiLSTM experiments of this build, so this part "
-                "of their finding is not compared here.")
-    limit = tolerance("adversarial median")
-    verdict = reproduction_verdict(cells, limit, fails_when_higher=False,
-                                   failure="our adversary finds attention less far from the model's own than the "
-                                           "authors' did")
-    return (f"Over the {len(cells)} (dataset, max-attention bin, predicted class) cells of the authors' BiLSTM violins "
-            f"at ε = {FIGURE_EPSILON:g} ({', '.join(cells.dataset.unique())}), their median max JSD is "
-            f"{cells.paper.mean():.2f} on average and ours {cells.ours.mean():.2f}; ours is within the tolerance of "
-            f"{limit:g} in {int(cells.within_tolerance.sum())}. Dataset by dataset (the mean of ours minus theirs over its "
-            f"cells), {gaps_by_dataset(cells, limit)}; so {verdict}.")
+    def describe(cells, gap, limit):
+        return (f"their median max JSD is {cells.paper.mean():.2f} on average and ours {cells.ours.mean():.2f}; ours is "
+                f"within the tolerance of {limit:g} in {int(cells.within_tolerance.sum())}")
+
+    return against_paper(card, "adversarial median", describe, fails_when_higher=False,
+                         failure="our adversary finds attention less far from the model's own than the authors' did",
+                         violins=f"the authors' BiLSTM violins at ε = {FIGURE_EPSILON:g}")
 
 
 def epsilon_rise(by_epsilon: pd.DataFrame) -> str:

@@ -6,9 +6,9 @@ import pandas as pd
 
 from ...data import task_kind
 from .. import tables
-from ..scorecard import scorecard, tolerance
-from .rules import (PEAKED_ATTENTION, SMALL_OUTPUT_CHANGE, average_against_bilstm, bilstm_cells, by_task_kind,
-                    gaps_by_dataset, reproduction_verdict)
+from ..scorecard import scorecard
+from .rules import PEAKED_ATTENTION, SMALL_OUTPUT_CHANGE, average_against_bilstm, by_task_kind
+from .rules import bilstm_against_paper as against_paper
 
 __all__ = ["permutation_findings", "peaked_instances", "most_sensitive_dataset", "bilstm_under_permutation",
            "encoders_under_permutation", "tasks_under_permutation", "bilstm_against_paper"]
@@ -84,20 +84,14 @@ def bilstm_against_paper(card: pd.DataFrame) -> str:
     card : DataFrame
         :func:`attnlib.book.scorecard.scorecard` of the results.
     """
-    cells, gap = bilstm_cells(card, "permutation median")
-    if not len(cells):
-        return ("The authors published no permutation medians for the BiLSTM experiments of this build, so this part "
-                "of their finding is not compared here.")
-    theirs, ours = int((cells.paper < SMALL_OUTPUT_CHANGE).sum()), int((cells.ours < SMALL_OUTPUT_CHANGE).sum())
-    limit = tolerance("permutation median")
-    verdict = reproduction_verdict(cells, limit, fails_when_higher=True,
-                                   failure="permuting our BiLSTMs' attention moves their output more than it moved the "
-                                           "authors'")
-    return (f"Over the {len(cells)} (dataset, max-attention bin, predicted class) cells of the authors' BiLSTM violins "
-            f"({', '.join(cells.dataset.unique())}), their median output change is below {SMALL_OUTPUT_CHANGE:g} in "
-            f"{theirs} and ours in {ours}; on average ours is {abs(gap):.3f} {'above' if gap > 0 else 'below'} theirs, and "
-            f"within the tolerance of {limit:g} in {int(cells.within_tolerance.sum())}. Dataset by dataset (the mean of "
-            f"ours minus theirs over its cells), {gaps_by_dataset(cells, limit)}; so {verdict}.")
+    def describe(cells, gap, limit):
+        theirs, ours = (int((cells[side] < SMALL_OUTPUT_CHANGE).sum()) for side in ("paper", "ours"))
+        return (f"their median output change is below {SMALL_OUTPUT_CHANGE:g} in {theirs} and ours in {ours}; on "
+                f"average ours is {abs(gap):.3f} {'above' if gap > 0 else 'below'} theirs, and within the tolerance of "
+                f"{limit:g} in {int(cells.within_tolerance.sum())}")
+
+    return against_paper(card, "permutation median", describe, fails_when_higher=True,
+                         failure="permuting our BiLSTMs' attention moves their output more than it moved the authors'")
 
 
 def permutation_findings(results, focus) -> dict:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ...data import TASK_KINDS, task_kind
 
-__all__ = ["FAR_JSD", "PEAKED_ATTENTION", "SMALL_OUTPUT_CHANGE", "ENCODER_NAMES", "Tally", "average_against_bilstm", "gaps_by_dataset", "reproduction_verdict",
+__all__ = ["FAR_JSD", "PEAKED_ATTENTION", "SMALL_OUTPUT_CHANGE", "ENCODER_NAMES", "Tally", "average_against_bilstm", "bilstm_against_paper", "gaps_by_dataset", "reproduction_verdict",
            "bilstm_cells", "by_task_kind"]
 
 #: An output that moves by less than this in TVD under a permutation of the attention has "hardly changed".
@@ -106,6 +106,35 @@ def reproduction_verdict(cells: pd.DataFrame, limit: float, fails_when_higher: b
         return f"this part of their finding does not reproduce here: on every dataset, {failure}"
     return (f"this part of their finding reproduces on {len(gaps) - len(failing)} of {len(gaps)} datasets but not on "
             f"{', '.join(failing)}, where {failure}")
+
+
+def bilstm_against_paper(card: pd.DataFrame, kind: str, describe, fails_when_higher: bool, failure: str,
+                         violins: str = "the authors' BiLSTM violins") -> str:
+    """A sentence setting the BiLSTM's per-bin medians of ``kind`` (``permutation median``, ``adversarial median``)
+    beside the authors': ``describe(cells, gap, limit)`` says how they compare over all cells, then the gaps dataset by
+    dataset (:func:`gaps_by_dataset`) and where the finding reproduces (:func:`reproduction_verdict` with
+    ``fails_when_higher`` and ``failure``).
+
+    Parameters
+    ----------
+    card : DataFrame
+        :func:`attnlib.book.scorecard.scorecard` of the results.
+    describe : callable
+        ``(cells, gap, limit) -> str``: the cells (scorecard rows), the mean of ours minus theirs, the tolerance.
+    violins : str
+        What the cells are cells of, for the sentence.
+    """
+    from ..scorecard import tolerance
+
+    cells, gap = bilstm_cells(card, kind)
+    if not len(cells):
+        return (f"The authors published no {kind}s for the BiLSTM experiments of this build, so this part of their "
+                "finding is not compared here.")
+    limit = tolerance(kind)
+    verdict = reproduction_verdict(cells, limit, fails_when_higher, failure)
+    return (f"Over the {len(cells)} (dataset, max-attention bin, predicted class) cells of {violins} "
+            f"({', '.join(cells.dataset.unique())}), {describe(cells, gap, limit)}. Dataset by dataset (the mean of "
+            f"ours minus theirs over its cells), {gaps_by_dataset(cells, limit)}; so {verdict}.")
 
 
 def by_task_kind(per_experiment: pd.DataFrame, value: str = "mean", fmt: str = "{:.3f}") -> str:
