@@ -19,7 +19,8 @@ _SCROLL_ROWS = 25
 #: How a reader reads the library's names of measures and metrics, in headers and cells.
 READABLE = {"tau_attention_gradient": "τ(attention, gradient)", "tau_attention_loo": "τ(attention, LOO)",
             "tau_gradient_loo": "τ(gradient, LOO)", "perm_median_tvd": "median TVD under permutation",
-            "uniform_tvd": "output TVD with uniform attention", "macro_f1": "macro-F1", "roc_auc": "ROC-AUC", "pr_auc": "PR-AUC", "accuracy": "accuracy"}
+            "uniform_tvd": "output TVD with uniform attention", "macro_f1": "macro-F1", "roc_auc": "ROC-AUC",
+            "pr_auc": "PR-AUC", "accuracy": "accuracy"}
 
 
 def readable(name):

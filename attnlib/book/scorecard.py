@@ -13,9 +13,10 @@ from ..explain import max_jsd_column
 from ..paper.jain_wallace import (FIGURE_EPSILON, max_attention_bin_label, paper_adversarial_quartiles,
                                   paper_adversarial_summary, paper_permutation_quartiles, paper_table2,
                                   paper_test_performance)
+from .display import READABLE, readable
 
-__all__ = ["KINDS", "TOLERANCE", "by_configuration", "closest_seeds", "for_reading", "our_numbers", "paper_numbers", "scorecard",
-           "tolerance", "totals"]
+__all__ = ["KINDS", "TOLERANCE", "by_configuration", "closest_seeds", "for_reading", "our_numbers", "paper_numbers",
+           "scorecard", "tolerance", "totals"]
 
 #: The kinds of published numbers, in the order the scorecard shows them.
 KINDS = ("test metric", "Table 2", "permutation median", "adversarial median", "adversarial mean")
@@ -33,10 +34,10 @@ def tolerance(kind: str) -> float:
     return TOLERANCE[kind]
 
 _KEYS = ["kind", "dataset", "encoder", "attention", "quantity", "group"]
-_TAU_NAMES = {"tau_attention_gradient": "τ(attention, gradient)", "tau_attention_loo": "τ(attention, LOO)"}
+_TAU_NAMES = {measure: READABLE[measure] for measure in ("tau_attention_gradient", "tau_attention_loo")}
 _TEST_METRICS = ("accuracy", "macro_f1", "roc_auc")
 _FIGURE_JSD = max_jsd_column(FIGURE_EPSILON)
-_ADVERSARIAL_MEAN = f"max JSD within ε = {FIGURE_EPSILON:g}"
+_ADVERSARIAL_MEAN = readable(_FIGURE_JSD)
 
 
 def our_numbers(result) -> pd.DataFrame:
@@ -184,7 +185,6 @@ def for_reading(card: pd.DataFrame, results) -> pd.DataFrame:
     results : list of Result
         Where the class names of each dataset come from.
     """
-    from .display import readable
     from .tables import group_label
 
     names = {r.dataset: r.class_names for r in results}

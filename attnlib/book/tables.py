@@ -1,6 +1,9 @@
 """Tables for the book: our results next to the paper's, gathered from cached runs and analyses."""
 from __future__ import annotations
 
+import html
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -304,10 +307,6 @@ def dataset_notes(results: list[Result], protocol: str = "../protocol.html") -> 
     """Markdown: per dataset, the loaders' notes on how its data differ from the paper's (HTML in a note, such as
     IMDB's ``<br />``, is shown as text; a quirk they cite links to its section of the protocol page at
     ``protocol``, relative to the chapter's page)."""
-    import html
-
-    import re
-
     def note(text: str) -> str:
         escaped = html.escape(text.rstrip(".") + ".", quote=False)
         return re.sub(r"quirk (Q\d+)", lambda m: f'<a href="{protocol}#quirk-{m.group(1).lower()}">quirk {m.group(1)}</a>',

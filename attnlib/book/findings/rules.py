@@ -12,9 +12,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ...data import TASK_KINDS, task_kind
+from ..scorecard import tolerance
 
-__all__ = ["FAR_JSD", "PEAKED_ATTENTION", "SMALL_OUTPUT_CHANGE", "ENCODER_NAMES", "Tally", "average_against_bilstm", "bilstm_against_paper", "gaps_by_dataset", "reproduction_verdict",
-           "bilstm_cells", "by_task_kind"]
+__all__ = ["FAR_JSD", "PEAKED_ATTENTION", "SMALL_OUTPUT_CHANGE", "ENCODER_NAMES", "Tally", "average_against_bilstm",
+           "bilstm_cells", "bilstm_medians_against_paper", "by_task_kind", "gaps_by_dataset", "reproduction_verdict"]
 
 #: An output that moves by less than this in TVD under a permutation of the attention has "hardly changed".
 SMALL_OUTPUT_CHANGE = 0.05
@@ -108,8 +109,8 @@ def reproduction_verdict(cells: pd.DataFrame, limit: float, fails_when_higher: b
             f"{', '.join(failing)}, where {failure}")
 
 
-def bilstm_against_paper(card: pd.DataFrame, kind: str, describe, fails_when_higher: bool, failure: str,
-                         violins: str = "the authors' BiLSTM violins") -> str:
+def bilstm_medians_against_paper(card: pd.DataFrame, kind: str, describe, fails_when_higher: bool, failure: str,
+                                 violins: str = "the authors' BiLSTM violins") -> str:
     """A sentence setting the BiLSTM's per-bin medians of ``kind`` (``permutation median``, ``adversarial median``)
     beside the authors': ``describe(cells, gap, limit)`` says how they compare over all cells, then the gaps dataset by
     dataset (:func:`gaps_by_dataset`) and where the finding reproduces (:func:`reproduction_verdict` with
@@ -124,8 +125,6 @@ def bilstm_against_paper(card: pd.DataFrame, kind: str, describe, fails_when_hig
     violins : str
         What the cells are cells of, for the sentence.
     """
-    from ..scorecard import tolerance
-
     cells, gap = bilstm_cells(card, kind)
     if not len(cells):
         return (f"The authors published no {kind}s for the BiLSTM experiments of this build, so this part of their "
