@@ -19,6 +19,16 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
                              "(default: on when $ATTNLIB_DOWNLOAD is 1, else off)")
 
 
+def _attentions() -> tuple[str, ...]:
+    """The paper's attentions and the critique's: ``uniform`` (trained with 1/n weights) and ``imposed`` (pooling
+    with a base run's attention)."""
+    from .critique import UNIFORM
+    from .critique.runs import IMPOSED
+    from .models import ATTENTIONS
+
+    return (*ATTENTIONS, UNIFORM, IMPOSED)
+
+
 def _add_run_options(parser: argparse.ArgumentParser, benchmark: bool = False) -> None:
     from .data import DATASET_NAMES
     from .models import ATTENTIONS, ENCODERS
@@ -31,7 +41,16 @@ def _add_run_options(parser: argparse.ArgumentParser, benchmark: bool = False) -
     else:
         parser.add_argument("--dataset", required=True, metavar="NAME", help=f"one of {choose(DATASET_NAMES)}")
         parser.add_argument("--encoder", required=True, help=f"one of {choose(ENCODERS)}")
-        parser.add_argument("--attention", required=True, help=f"one of {choose(ATTENTIONS)}")
+        parser.add_argument("--attention", required=True,
+                            help=f"one of {choose(_attentions())} (uniform: 1/n weights, trained; imposed: pooling "
+                                 "with --base's attention)")
+        parser.add_argument("--base", metavar="RUN",
+                            help="a finished run (its directory in the runs folder): the attention an 'imposed' run "
+                                 "pools with, or the model an adversary (--lambda) follows")
+        parser.add_argument("--lambda", dest="lam", metavar="X",
+                            help="train a model-consistent adversary of --base (Wiegreffe & Pinter §4) with this λ")
+        parser.add_argument("--patience", type=int, default=10,
+                            help="an adversary's early stopping, in epochs without a lower training loss (default 10)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, help="default: the paper's (8 classification, 25 SNLI, 100 bAbI)")
     parser.add_argument("--train-limit", type=int, help="train on the first N training examples only")
@@ -46,15 +65,41 @@ def _add_run_options(parser: argparse.ArgumentParser, benchmark: bool = False) -
     _add_data_options(parser)
 
 
+def _lambda(text: str | None) -> float | None:
+    import math
+
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(f"--lambda must be a number (such as 0.01); got {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise ConfigError(f"--lambda must be a number >= 0; got {text!r}")
+    return value
+
+
 def _run_config(args):
+    """The run the options name: a :class:`~attnlib.results.runs.RunConfig`, or a
+    :class:`~attnlib.critique.CritiqueConfig` for the critique's runs (uniform, imposed, adversary)."""
+    from .critique import CritiqueConfig
     from .data import DATASET_NAMES
     from .models import ATTENTIONS, ENCODERS
     from .results.runs import RunConfig
 
     for option, value, allowed in (("dataset", args.dataset, DATASET_NAMES), ("encoder", args.encoder, ENCODERS),
-                                   ("attention", args.attention, ATTENTIONS)):
+                                   ("attention", args.attention, _attentions())):
         if value not in allowed:
             raise ConfigError(f"unknown {option} {value!r}; choose one of {', '.join(allowed)}")
+    run = _paper_run_config(args, RunConfig)
+    base, lam = getattr(args, "base", None), _lambda(getattr(args, "lam", None))
+    if args.attention in ATTENTIONS and base is None and lam is None:
+        return run
+    return CritiqueConfig(run, base=None if base is None else base.rstrip("/").split("/")[-1], lam=lam,
+                          patience=getattr(args, "patience", 10))
+
+
+def _paper_run_config(args, RunConfig):
     return RunConfig(dataset=args.dataset, encoder=args.encoder, attention=args.attention, seed=args.seed,
                      epochs=args.epochs, embedding=args.embedding, embedding_dim=args.embedding_dim,
                      freeze_embeddings=args.freeze_embeddings, train_limit=args.train_limit,
@@ -62,12 +107,12 @@ def _run_config(args):
 
 
 def _open_run(args):
+    from .critique.runs import open_any_run
     from .data import load_dataset
-    from .results.runs import open_run
 
     config = _run_config(args)
     dataset = load_dataset(args.dataset, args.data_dir, download=args.download)
-    return open_run(config, runs_dir=args.runs_dir, device=args.device, dataset=dataset)
+    return open_any_run(config, runs_dir=args.runs_dir, device=args.device, dataset=dataset)
 
 
 def _shorten(text: str, width: int | None) -> str:
@@ -103,6 +148,10 @@ def cmd_train(args) -> int:
     print("test: " + ", ".join(f"{k} {run.metrics[k]:.4f}" if isinstance(run.metrics[k], float)
                                else f"{k} {run.metrics[k]}" for k in shown if k in run.metrics))
     print(f"vectors: {run.metrics.get('vectors', '')}")
+    if "consistency" in run.metrics:
+        c = run.metrics["consistency"]
+        print(f"against the base run (test): attention JSD mean {c['mean_jsd']:.4f} (median {c['median_jsd']:.4f}), "
+              f"output TVD mean {c['mean_tvd']:.4f} (median {c['median_tvd']:.4f})")
     return 0
 
 

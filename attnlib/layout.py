@@ -19,8 +19,9 @@ __all__ = ["LAYERS", "PARTS", "Part", "part_of", "tree", "modules_changing"]
 #: The layers, lowest first: each imports only its own layer and the ones before it.
 LAYERS = ("plumbing", "science", "book", "teaching", "command line")
 
-#: What a part's code can change: a trained run (and so every analysis of it), an analysis only, or no result.
-CHANGES = ("run", "analysis", "")
+#: What a part's code can change: a trained run (and so every analysis of it), the critique's runs only, an
+#: analysis only, or no result.
+CHANGES = ("run", "critique", "analysis", "")
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,8 @@ class Part:
     purpose : str
         What it is for, in one line (shown in the tree of ``CONTRIBUTING.md``).
     changes : str
-        ``"run"`` when its code can change a trained run, ``"analysis"`` when it can change an analysis but no
+        ``"run"`` when its code can change a trained run, ``"critique"`` when it can change only the critique's
+        runs (:mod:`attnlib.critique`), ``"analysis"`` when it can change an analysis but no
         run, ``""`` when it cannot change a result (downloads, benchmarks, figures, the book).
     """
 
@@ -73,6 +75,8 @@ PARTS: tuple[Part, ...] = (
     Part("results", "science", "results on disk: runs, their analyses, the fingerprints of the code behind them"),
     Part("results.runs", "science", "a trained configuration: its directory, key, training and test metrics", "run"),
     Part("results.analyses", "science", "every analysis of a run, per instance and summarised, resumable", "analysis"),
+    Part("critique", "science", "Wiegreffe & Pinter's tests: uniform and imposed attention, the model-consistent "
+         "adversary, their runs", "critique"),
     Part("paper", "science", "the papers' published numbers (jain_wallace) and seed variance, to set ours beside"),
     Part("plots", "science", "the figures, one function each, by family; synthetic instances for examples"),
     Part("__init__", "science", "the public names of the science layer, re-exported, and the version"),

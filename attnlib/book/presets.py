@@ -17,7 +17,7 @@ from ..plumbing.errors import ConfigError
 from ..results.analyses import AnalysisConfig
 from ..results.runs import RunConfig
 
-__all__ = ["Experiment", "Preset", "PRESETS", "ABLATIONS", "get_preset", "available_datasets"]
+__all__ = ["Experiment", "Critique", "Preset", "PRESETS", "ABLATIONS", "get_preset", "available_datasets"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,47 @@ class Experiment:
         """``sst lstm+tanh``, with `` seed N`` for seeds other than 0."""
         seed = f" seed {self.run.seed}" if self.run.seed else ""
         return f"{self.run.dataset} {self.run.encoder}+{self.run.attention}{seed}"
+
+
+@dataclass(frozen=True)
+class Critique:
+    """What the critique chapter trains (Wiegreffe & Pinter's tests, :mod:`attnlib.book.critique`).
+
+    Attributes
+    ----------
+    datasets : tuple of str
+        Classification datasets.
+    encoders : tuple of str
+        Trained with learned (``tanh``) and with uniform attention, every seed.
+    seeds : int
+        Seeds 0 … seeds-1 of the learned, uniform and diagnostic models (the BiLSTM's seeds give the seed
+        variance).
+    lambdas : tuple of float
+        The model-consistent adversaries' λ grid (one adversary of the seed-0 BiLSTM+tanh per λ).
+    imposed_lambda : float
+        The λ of the adversary whose attention the diagnostic imposes (item (d)).
+    adversary_epochs : int, optional
+        The adversaries' most epochs (W&P: 80); default the paper's training epochs.
+    patience : int
+        The adversaries' early stopping (W&P: 10 epochs).
+    """
+
+    datasets: tuple[str, ...]
+    encoders: tuple[str, ...] = ("lstm", "average")
+    seeds: int = 3
+    lambdas: tuple[float, ...] = (0.001, 0.01, 0.1)
+    imposed_lambda: float = 0.001
+    adversary_epochs: int | None = None
+    patience: int = 10
+
+    def __post_init__(self):
+        for value in (*self.lambdas, self.imposed_lambda):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise ConfigError(f"critique λ values must be numbers >= 0; got {value!r}")
+        if self.imposed_lambda not in self.lambdas:
+            raise ConfigError(f"critique imposed_lambda {self.imposed_lambda} must be one of lambdas {self.lambdas}")
+        if self.seeds < 1:
+            raise ConfigError(f"critique seeds must be at least 1; got {self.seeds}")
 
 
 @dataclass(frozen=True)
@@ -56,6 +97,8 @@ class Preset:
         every ablation as ``presets.toml`` defines it; named ones run only for this preset's configurations.
     strength : tuple of (dataset, encoder, attention)
         The configurations whose adversary strength the scorecard chapter sweeps.
+    critique : Critique, optional
+        What the critique chapter trains; ``None``: nothing (the chapter says so).
     """
 
     name: str
@@ -67,6 +110,7 @@ class Preset:
     seeds: dict = field(default_factory=dict)
     ablations: tuple[str, ...] | str = ()
     strength: tuple[tuple[str, str, str], ...] = ()
+    critique: Critique | None = None
 
     def n_seeds(self, dataset: str) -> int:
         """How many seeds ``dataset`` is trained with."""
@@ -93,6 +137,20 @@ def _read_table() -> dict:
     return tomllib.loads(resources.files(__package__).joinpath("presets.toml").read_text(encoding="utf-8"))
 
 
+def _read_critique(name: str, entry: dict) -> Critique | None:
+    settings = entry.get("critique")
+    if settings is None:
+        return None
+    unknown = [d for d in settings.get("datasets", ()) if d not in DATASET_NAMES]
+    if unknown:
+        raise ConfigError(f"preset {name!r}: critique names unknown datasets {unknown}")
+    converted = {k: tuple(v) if isinstance(v, list) else v for k, v in settings.items()}
+    try:
+        return Critique(**converted)
+    except TypeError as error:
+        raise ConfigError(f"preset {name!r}: critique settings {sorted(settings)} are not all known ({error})") from None
+
+
 def _read_presets(table: dict) -> dict[str, Preset]:
     presets = {}
     for name, entry in table.items():
@@ -108,7 +166,7 @@ def _read_presets(table: dict) -> dict[str, Preset]:
                                tuple(tuple(c) for c in entry["configurations"]), datasets,
                                entry.get("run", {}), entry.get("analysis", {}), seeds,
                                ablations if ablations == "all" else tuple(ablations),
-                               tuple(tuple(c) for c in entry.get("strength", ())))
+                               tuple(tuple(c) for c in entry.get("strength", ())), _read_critique(name, entry))
     return presets
 
 

@@ -5,7 +5,7 @@ compute.
 can change the given kinds of result, without docstrings, keyed by the module's dotted name: a change to what
 the code does (a model, a scorer, the training loop, data preparation) gives a new fingerprint, while a
 reworded docstring, a comment or re-formatting does not. Run keys include :data:`RUN_CODE`'s fingerprint,
-analysis keys :data:`ANALYSIS_CODE`'s and chapter executions :data:`LIBRARY_CODE`'s.
+critique runs :data:`CRITIQUE_CODE`'s, analysis keys :data:`ANALYSIS_CODE`'s and chapter executions :data:`LIBRARY_CODE`'s.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..layout import modules_changing
 
-__all__ = ["RUN_CODE", "ANALYSIS_CODE", "LIBRARY_CODE", "code_fingerprint", "library_modules"]
+__all__ = ["RUN_CODE", "CRITIQUE_CODE", "ANALYSIS_CODE", "LIBRARY_CODE", "code_fingerprint", "library_modules"]
 
 #: The package folder whose modules are fingerprinted.
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -25,10 +25,14 @@ RUN_CODE = ("run",)
 """What a trained run depends on: the modules whose part changes runs (data preparation, the models, the training
 recipe and metrics, the run itself)."""
 
+CRITIQUE_CODE = ("run", "critique")
+"""What a critique run depends on (:mod:`attnlib.critique`): the run's code and the critique's models and recipes.
+The paper's runs do not depend on the critique's code, so adding to it keeps their keys."""
+
 ANALYSIS_CODE = ("run", "analysis")
 """What an analysis depends on: the run's code and every module whose part changes analyses."""
 
-LIBRARY_CODE = ("run", "analysis", "")
+LIBRARY_CODE = ("run", "critique", "analysis", "")
 """Every module of the library (what a chapter runs)."""
 
 
