@@ -168,3 +168,16 @@ def test_the_critique_plan_puts_every_base_before_the_runs_built_on_it(monkeypat
     assert len(critique.critique_plan("quick", lambdas=[0.5], seeds=1)) == 4 + 1 + 1 + 1
     with pytest.raises(ConfigError, match="not an available dataset"):
         critique.critique_plan("quick", datasets=["agnews"])
+
+
+def test_the_chapter_parameters_become_critique_options_or_one_line():
+    from attnlib.book.critique import chapter_choices
+
+    assert chapter_choices() == {}
+    assert chapter_choices("sst, agnews", "0.001,0.1", 2) == {"datasets": ["sst", "agnews"], "lambdas": [0.001, 0.1],
+                                                              "seeds": 2}
+    for bad, match in ((dict(lambdas="0.1,big"), "must be numbers separated by commas"),
+                       (dict(lambdas="-1"), "must be numbers >= 0"), (dict(seeds=-1), "whole number >= 0"),
+                       (dict(seeds=1.5), "whole number >= 0")):
+        with pytest.raises(ConfigError, match=match):
+            chapter_choices(**bad)

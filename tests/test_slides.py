@@ -44,7 +44,10 @@ def test_deck_has_every_slide_with_notes_and_loads_nothing_remote(decks, lang):
     parser.feed(html)
     assert parser.loaded and all(address.startswith("data:image/png;base64,") for address in parser.loaded)
     assert html.count("<img") >= 5  # τ histograms, permutation, adversarial and two examples
-    assert "{" + "tau_lstm" not in html  # every number was filled in
+    assert "{" + "tau_lstm" not in html and "{" + "crit_" not in html  # every number was filled in
+    critique = html[html.index('data-slide="critique"'):]
+    assert "n/a" not in critique[:critique.index("</ul>")]  # the quick preset has a critique: our numbers are cited
+    assert len(re.findall(r"0\.\d{3}", critique)) >= 8
 
 
 def test_japanese_deck_is_written_in_japanese(decks):

@@ -2,7 +2,7 @@
 
 ``attnlib book --preset NAME`` (i) with ``--download`` (or ``ATTNLIB_DOWNLOAD=1``) downloads the preset's missing
 dataset files, checks its prerequisites and fetches the offline JavaScript assets (npm, cached), (ii) trains and
-analyses every experiment of the preset (re-using finished runs and analyses),
+analyses every experiment of the preset and trains the critique's runs (re-using finished runs and analyses),
 (iii) executes every chapter in ``book/`` with papermill into ``book/executed/`` (which the table of contents
 points to; a chapter is executed again only when its source, its parameters, the library's code or the runs it
 reads changed) and (iv) builds the HTML book with execution off, in strict mode, writing the build's timeline
@@ -29,8 +29,8 @@ from .presets import available_datasets, get_preset
 from .timeline import Timeline, timeline_path
 
 #: Chapters in reading order (``book/<name>.ipynb``).
-CHAPTERS = ("intro", "data_models", "correlation", "permutation", "adversarial", "scorecard", "explorer", "discussion",
-            "guide", "reproducibility")
+CHAPTERS = ("intro", "data_models", "correlation", "permutation", "adversarial", "scorecard", "explorer", "critique",
+            "discussion", "guide", "reproducibility")
 
 
 def _source_hash(path: Path, parameters: dict, inputs: str = "") -> str:
@@ -42,15 +42,45 @@ def _source_hash(path: Path, parameters: dict, inputs: str = "") -> str:
     return digest.hexdigest()
 
 
-def _inputs_key(finished: list) -> str:
-    """What the chapters read besides their source: the library's code (every module, docstrings left out) and
-    the run and analysis directories of the preset's experiments (whose names carry their own keys)."""
+def _inputs_key(finished: list, critique_runs: list = ()) -> str:
+    """What the chapters read besides their source: the library's code (every module, docstrings left out), the
+    run and analysis directories of the preset's experiments and the critique's run directories (whose names carry
+    their own keys)."""
     from ..results.fingerprint import LIBRARY_CODE, code_fingerprint
 
     digest = hashlib.sha256(code_fingerprint(LIBRARY_CODE).encode())
     for run, analysis in finished:
         digest.update(f"{run.directory.name}/{analysis.directory.name}".encode())
+    for directory in critique_runs:
+        digest.update(directory.name.encode())
     return digest.hexdigest()
+
+
+def run_critique_stage(preset: str, timeline: Timeline, known: set, *, data_dir, runs_dir, device, progress) -> list:
+    """Train (or load) the critique's runs of ``preset`` (:func:`attnlib.book.critique.run_critique`); one timeline
+    row per dataset with the training seconds of its runs that are not experiments of the preset (``known``: their
+    directories). Returns the critique's run directories ([] when the preset has no critique settings)."""
+    from .critique import run_critique
+
+    if get_preset(preset).critique is None:
+        return []
+    per_dataset: dict[str, dict] = {}
+
+    def record(planned, run, seconds, reused):
+        if run.directory in known:
+            return
+        row = per_dataset.setdefault(planned.dataset, {"seconds": 0.0, "train": 0.0, "runs": 0, "reused": True})
+        row["seconds"] += seconds
+        row["train"] += run.metrics.get("train_seconds") or 0.0
+        row["runs"] += 1
+        row["reused"] &= reused
+
+    results = run_critique(preset, data_dir=data_dir, runs_dir=runs_dir, device=device, progress=progress,
+                           on_run=record)
+    for dataset, row in per_dataset.items():
+        timeline.add("experiment", f"critique: {dataset} ({row['runs']} runs)", row["seconds"], reused=row["reused"],
+                     train_seconds=row["train"])
+    return [run.directory for run in results.runs]
 
 
 def _is_current(executed: Path, key: str) -> bool:
@@ -180,7 +210,7 @@ def build_book(preset: str = "default", *, root: str | Path = ".", data_dir=None
 
     Returns
     -------
-    dict with the seconds spent per step (``timings``: ``experiments``, each chapter, ``html``), the output folder
+    dict with the seconds spent per step (``timings``: ``experiments``, ``critique``, each chapter, ``html``), the output folder
     (``html``) and the data and runs folders used (``data_dir``, ``runs_dir``). The command line adds the slide decks
     (:func:`attnlib.teach.slides.build_book_decks`), which the guide links to.
     The timeline of the build (:data:`TIMELINE_COLUMNS`) is written to ``_build/timeline.csv`` step by step.
@@ -196,7 +226,7 @@ def build_book(preset: str = "default", *, root: str | Path = ".", data_dir=None
     check_prerequisites()
     timings: dict[str, float] = {}
     timeline = Timeline(timeline_path(root))
-    n_steps = len(experiments) + len(CHAPTERS) + 1
+    n_steps = len(experiments) + len(CHAPTERS) + 2
     steps = tqdm(total=n_steps, desc=f"book ({preset})", disable=not progress)
     started, finished = time.perf_counter(), []
     for number, experiment in enumerate(experiments, 1):
@@ -213,9 +243,15 @@ def build_book(preset: str = "default", *, root: str | Path = ".", data_dir=None
                      analysis_seconds=sum(analysis.seconds.values()) if analysis.seconds else None)
         steps.update()
     timings["experiments"] = time.perf_counter() - started
+    steps.set_description(f"book ({preset}): the critique's runs")
+    started = time.perf_counter()
+    critique_runs = run_critique_stage(preset, timeline, {run.directory for run, _ in finished}, data_dir=data_dir,
+                                       runs_dir=runs_dir, device=device, progress=progress)
+    timings["critique"] = time.perf_counter() - started
+    steps.update()
     parameters = {"preset": preset, "data_dir": data_dir, "runs_dir": runs_dir, "device": device,
                   "whole_preset": True}
-    inputs = _inputs_key(finished)
+    inputs = _inputs_key(finished, critique_runs)
     for number, chapter in enumerate(CHAPTERS, 1):
         steps.set_description(f"book ({preset}): chapter {number}/{len(CHAPTERS)}, {chapter}")
         step_started = time.perf_counter()

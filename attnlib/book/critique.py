@@ -33,7 +33,7 @@ from ..results.runs import Run, RunConfig, run_directory, run_finished
 from .presets import available_datasets, get_preset
 
 __all__ = ["BASE_ENCODER", "DIAGNOSTIC_ENCODER", "EPSILON", "CritiqueResults", "PlannedRun", "critique_plan",
-           "run_critique", "weights_label"]
+           "chapter_choices", "run_critique", "weights_label"]
 
 #: The encoder whose attention the diagnostic imposes and the adversaries follow (W&P: the BiLSTM).
 BASE_ENCODER = "lstm"
@@ -84,6 +84,30 @@ def _chosen_datasets(settings, datasets, data_dir) -> list[str]:
                               f"(available: {', '.join(sorted(available))}); run `attnlib datasets`")
         return list(datasets)
     return [d for d in settings.datasets if d in available]
+
+
+def chapter_choices(datasets: str = "", lambdas: str = "", seeds: int = 0) -> dict:
+    """The critique chapter's parameters as :func:`run_critique` options (empty or 0: the preset's choice).
+
+    ``datasets`` and ``lambdas`` are comma-separated (``"sst,agnews"``, ``"0.001,0.1"``); one
+    :class:`ConfigError` line for a value that is not one.
+    """
+    choices = {}
+    if str(datasets).strip():
+        choices["datasets"] = [d.strip() for d in str(datasets).split(",") if d.strip()]
+    if str(lambdas).strip():
+        try:
+            choices["lambdas"] = [float(v) for v in str(lambdas).split(",") if v.strip()]
+        except ValueError:
+            raise ConfigError(f"parameter lambdas={lambdas!r} must be numbers separated by commas, such as "
+                              "0.001,0.01,0.1") from None
+        if any(not np.isfinite(v) or v < 0 for v in choices["lambdas"]):
+            raise ConfigError(f"parameter lambdas={lambdas!r} must be numbers >= 0")
+    if isinstance(seeds, bool) or not isinstance(seeds, (int, np.integer)) or seeds < 0:
+        raise ConfigError(f"parameter seeds={seeds!r} must be a whole number >= 0 (0: the preset's)")
+    if seeds:
+        choices["seeds"] = int(seeds)
+    return choices
 
 
 def critique_plan(preset: str, *, datasets=None, encoders=None, seeds: int | None = None, lambdas=None,

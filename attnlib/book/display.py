@@ -20,7 +20,8 @@ _SCROLL_ROWS = 25
 READABLE = {"tau_attention_gradient": "τ(attention, gradient)", "tau_attention_loo": "τ(attention, LOO)",
             "tau_gradient_loo": "τ(gradient, LOO)", "perm_median_tvd": "median TVD under permutation",
             "uniform_tvd": "output TVD with uniform attention", "macro_f1": "macro-F1", "roc_auc": "ROC-AUC",
-            "pr_auc": "PR-AUC", "accuracy": "accuracy"}
+            "pr_auc": "PR-AUC", "accuracy": "accuracy",
+            "consistent_median_jsd": "attention JSD of the model-consistent adversary from the base model"}
 
 
 def readable(name):

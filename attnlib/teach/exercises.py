@@ -30,8 +30,10 @@ class Exercise:
     question, expected : str
         What to ask the group, and the observation the re-run should show (with the reason).
     measure : str
-        A summary measure (``tau_attention_gradient``, ``perm_median_tvd``, ``adv_max_jsd@0.01``, ...) or
-        ``uniform_tvd`` (mean output TVD when the attention is replaced by uniform weights).
+        A summary measure (``tau_attention_gradient``, ``perm_median_tvd``, ``adv_max_jsd@0.01``, ...),
+        ``uniform_tvd`` (mean output TVD when the attention is replaced by uniform weights) or, for the critique
+        chapter, ``consistent_median_jsd`` (the median attention JSD of the model-consistent adversary of the
+        changed λ from its base model, over the analysed test instances).
     direction : {"higher", "lower"}
         How the measure should move from the chapter's setting to the changed one.
     base : (dataset, encoder, attention)
@@ -85,7 +87,18 @@ EXERCISES = (
         "More: the Average encoder's hidden states carry no context, so which token receives the weight decides "
         "what the decoder reads; each BiLSTM state already summarises much of the sentence.",
         "perm_median_tvd", "higher"),
+    Exercise(
+        "adversary-lambda", "critique", {"lambdas": ("0.001", "0.1")},
+        "Raise λ of the model-consistent adversary (Wiegreffe & Pinter's whole adversarial model) from 0.001 to "
+        "0.1. How far does its attention move from the base model's, and what does that cost in its output?",
+        "Further: λ weighs the attention KL against the output TVD in the adversary's loss, so a larger λ buys "
+        "attention farther from the base model's, paid for with outputs that agree less with the base model's "
+        "(compare both with another seed's in the chapter's figure).",
+        "consistent_median_jsd", "higher"),
 )
+
+#: How each exercise's measure is summarised over the analysed test instances (default: the mean).
+SUMMARY = {"consistent_median_jsd": "median"}
 
 
 def get_exercise(key: str) -> Exercise:
@@ -109,6 +122,25 @@ def measure_value(run, analysis, measure: str) -> float:
     return float(row["mean"].iloc[0])
 
 
+def _adversary_jsd(exercise: Exercise, preset: str, **where) -> list[float]:
+    """The median attention JSD from the base model of the model-consistent adversaries of the λ before and after
+    ``exercise``'s change, on its dataset, from ``preset``'s critique runs (both λ must be in its grid)."""
+    from ..book.critique import run_critique
+
+    if get_preset(preset).critique is None:
+        raise ConfigError(f"exercise {exercise.key} needs the critique runs; preset {preset!r} has none")
+    divergence = run_critique(preset, datasets=[exercise.base[0]], **where).divergence
+    consistent = divergence[divergence["source"] == "consistent adversary"]
+    values = []
+    for lam in map(float, exercise.change["lambdas"]):
+        chosen = consistent.loc[consistent["lam"] == lam, "jsd"]
+        if chosen.empty:
+            raise ConfigError(f"exercise {exercise.key}: λ = {lam:g} is not in the {preset} preset's critique grid "
+                              f"({', '.join(f'{v:g}' for v in sorted(consistent['lam'].unique()))})")
+        values.append(float(chosen.median()))
+    return values
+
+
 def run_exercise(exercise: Exercise | str, preset: str = "quick", *, data_dir=None, runs_dir=None,
                  device: str = "auto", seed: int = 0, progress: bool = False) -> dict:
     """Run both experiments of ``exercise`` with ``preset``'s settings and check the expected observation.
@@ -120,11 +152,15 @@ def run_exercise(exercise: Exercise | str, preset: str = "quick", *, data_dir=No
     """
     exercise = get_exercise(exercise) if isinstance(exercise, str) else exercise
     chosen = get_preset(preset)
-    values = []
-    for setting in (exercise.base, exercise.changed):
-        run, analysis = run_experiment(chosen.experiment(*setting, seed=seed), data_dir=data_dir,
-                                       runs_dir=runs_dir, device=device, progress=progress)
-        values.append(measure_value(run, analysis, exercise.measure))
+    if exercise.measure == "consistent_median_jsd":
+        values = _adversary_jsd(exercise, preset, data_dir=data_dir, runs_dir=runs_dir, device=device,
+                                progress=progress)
+    else:
+        values = []
+        for setting in (exercise.base, exercise.changed):
+            run, analysis = run_experiment(chosen.experiment(*setting, seed=seed), data_dir=data_dir,
+                                           runs_dir=runs_dir, device=device, progress=progress)
+            values.append(measure_value(run, analysis, exercise.measure))
     before, after = values
     holds = after > before if exercise.direction == "higher" else after < before
     return {"key": exercise.key, "measure": exercise.measure, "before": before, "after": after,
@@ -147,7 +183,8 @@ def exercises_html(answers: list[dict], preset: str, exercises=EXERCISES) -> str
             f"run <code>{html.escape(exercise.command())}</code></p>"
             f"<details><summary>Expected observation</summary><p>{html.escape(exercise.expected)}</p></details>"
             f"<details><summary>Measured with the {html.escape(preset)} preset</summary><p>"
-            f"{html.escape(readable(exercise.measure))} (mean over the analysed test instances): "
+            f"{html.escape(readable(exercise.measure))} ({SUMMARY.get(exercise.measure, 'mean')} over the analysed "
+            "test instances): "
             f"{answer['before']:.3f} before, {answer['after']:.3f} after the change ({answer['direction']} "
             f"expected): {verdict}.</p></details>")
     return "".join(parts)

@@ -24,6 +24,7 @@ from scipy.stats import kendalltau
 
 from ..book.assets import REVEAL, fetch_tarball
 from ..book.figures import example_row, importance_rows
+from ..book.findings.critique import critique_facts
 from ..book.findings.data_models import scores_against_paper
 from ..book.findings.rules import FAR_JSD, average_against_bilstm
 from ..data import is_classification
@@ -85,8 +86,9 @@ def featured(results, n: int = 4):
     return chosen[:n]
 
 
-def deck_facts(results, preset: str) -> dict:
-    """The numbers the slides' text refers to, computed from ``results``."""
+def deck_facts(results, preset: str, critique=None) -> dict:
+    """The numbers the slides' text refers to, computed from ``results`` and, for the critique slide, from
+    ``critique`` (:class:`attnlib.book.critique.CritiqueResults`; ``None``: its numbers read "n/a")."""
     from ..book import tables
 
     correlation = tables.correlation_table(results)
@@ -127,6 +129,7 @@ def deck_facts(results, preset: str) -> dict:
         "toy_gradient": " ".join(f"{v:.2f}" for v in toy_gradient),
         "toy_c": sum(s > 0 for s in signs), "toy_d": sum(s < 0 for s in signs),
         "toy_tau": float(kendalltau(toy_attention, toy_gradient)[0]),
+        **critique_facts(critique),
     }
 
 
@@ -185,13 +188,14 @@ def _inline_script(code: str) -> str:
     return "<script>" + code.replace("</script", "<\\/script") + "</script>"
 
 
-def render_deck(results, preset: str, lang: str = "en") -> str:
-    """The deck's HTML for analysed ``results`` (a list of :class:`attnlib.book.experiments.Result`)."""
+def render_deck(results, preset: str, lang: str = "en", critique=None) -> str:
+    """The deck's HTML for analysed ``results`` (a list of :class:`attnlib.book.experiments.Result`) and the
+    critique's results of the same preset (``critique``, optional)."""
     if lang not in LANGUAGES:
         raise ConfigError(f"unknown language {lang!r}; choose one of {', '.join(LANGUAGES)}")
     if not results:
         raise ConfigError("the deck needs at least one analysed experiment")
-    facts = deck_facts(results, preset)
+    facts = deck_facts(results, preset, critique)
     extras = {**_tables(results), **{k: f'<div class="figure">{v}</div>' if k != "examples" else v
                                      for k, v in _figures(results).items()}}
     sections = []
@@ -226,10 +230,10 @@ def build_deck(preset: str = "default", lang: str = "en", out: str | Path | None
     if lang not in LANGUAGES:
         raise ConfigError(f"unknown language {lang!r}; choose one of {', '.join(LANGUAGES)}")
     fetch_preset_data(preset, data_dir, download=download, progress=progress)
-    results = _deck_results(preset, data_dir=data_dir, runs_dir=runs_dir, device=device, progress=progress)
     out = Path(out or Path("_build") / "slides" / deck_name(preset, lang))
     if out.exists() and out.is_dir():
         raise ConfigError(f"{out} is a directory; pass --out with a file name such as {out / 'deck.html'}")
+    results = _deck_results(preset, data_dir=data_dir, runs_dir=runs_dir, device=device, progress=progress)
     _write_deck(out, results, preset, lang)
     return out
 
@@ -264,19 +268,24 @@ def deck_links(preset: str, page_depth: int = 2) -> str:
     return f'<p class="attnlib-decks">Slides of the <code>{html.escape(preset)}</code> preset: {links}</p>'
 
 
-def _deck_results(preset: str, **where) -> list:
+def _deck_results(preset: str, **where) -> tuple:
+    """The seed-0 results of ``preset`` and its critique's results (None when it has no critique settings)."""
     from ..book import experiments
     from ..book.build import no_data_message
+    from ..book.critique import run_critique
+    from ..book.presets import get_preset
 
     results = experiments.one_seed(experiments.train_and_analyse(preset, **where))
     if not results:
         raise ConfigError(no_data_message(preset, where.get("data_dir")))
-    return results
+    critique = run_critique(preset, **where) if get_preset(preset).critique is not None else None
+    return results, critique
 
 
-def _write_deck(out: Path, results, preset: str, lang: str) -> None:
+def _write_deck(out: Path, found: tuple, preset: str, lang: str) -> None:
+    results, critique = found
     with atomic_path(out) as tmp:
-        tmp.write_text(render_deck(results, preset, lang), encoding="utf-8")
+        tmp.write_text(render_deck(results, preset, lang, critique), encoding="utf-8")
 
 
 __all__ = ["BOOK_DECKS", "LANGUAGES", "OUTLINE", "TEXT", "build_book_decks", "build_deck", "deck_facts", "deck_links",

@@ -15,7 +15,7 @@ from ...data import TASK_KINDS, task_kind
 from ..scorecard import tolerance
 
 __all__ = ["FAR_JSD", "PEAKED_ATTENTION", "SMALL_OUTPUT_CHANGE", "ENCODER_NAMES", "Tally", "average_against_bilstm",
-           "bilstm_cells", "bilstm_medians_against_paper", "by_task_kind", "gaps_by_dataset", "reproduction_verdict"]
+           "bilstm_cells", "bilstm_medians_against_paper", "by_task_kind", "clearly_above", "gaps_by_dataset", "reproduction_verdict"]
 
 #: An output that moves by less than this in TVD under a permutation of the attention has "hardly changed".
 SMALL_OUTPUT_CHANGE = 0.05
@@ -25,6 +25,17 @@ PEAKED_ATTENTION = 0.5
 
 #: An adversarial attention at a JSD above this from the model's own is "far" from it (the JSD is at most ln 2).
 FAR_JSD = 0.5
+
+def clearly_above(higher, lower) -> bool:
+    """Whether the seeds' scores ``higher`` are above ``lower`` by more than the seeds scatter: the difference of
+    the means exceeds the larger of the two ranges (max - min over seeds; 0 for one seed). The critique's reading
+    of "A does better than B" (W&P compare means over seeds in the same spirit)."""
+    higher, lower = pd.Series(higher, dtype=float).dropna(), pd.Series(lower, dtype=float).dropna()
+    if not len(higher) or not len(lower):
+        return False
+    spread = max(higher.max() - higher.min(), lower.max() - lower.min())
+    return bool(higher.mean() - lower.mean() > spread)
+
 
 #: How the findings name each encoder.
 ENCODER_NAMES = {"lstm": "BiLSTM", "cnn": "CNN", "average": "Average-encoder"}
