@@ -168,6 +168,9 @@ def test_the_critique_plan_puts_every_base_before_the_runs_built_on_it(monkeypat
     assert len(critique.critique_plan("quick", lambdas=[0.5], seeds=1)) == 4 + 1 + 1 + 1
     with pytest.raises(ConfigError, match="not an available dataset"):
         critique.critique_plan("quick", datasets=["agnews"])
+    monkeypatch.setattr(critique, "available_datasets", lambda data_dir=None: {"sst", "babi1"})
+    with pytest.raises(ConfigError, match="for classification datasets; babi1 is a question-answering"):
+        critique.critique_plan("quick", datasets=["babi1"])
 
 
 def test_the_chapter_parameters_become_critique_options_or_one_line():

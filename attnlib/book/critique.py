@@ -26,7 +26,7 @@ from tqdm.auto import tqdm
 from ..critique.measures import divergence_between_models
 from ..critique.runs import IMPOSED, CritiqueConfig, critique_directory, open_any_run
 from ..critique.uniform import UNIFORM
-from ..data import load_dataset
+from ..data import is_classification, load_dataset
 from ..plumbing.errors import ConfigError
 from ..results.analyses import analyse_run
 from ..results.runs import Run, RunConfig, run_directory, run_finished
@@ -82,6 +82,10 @@ def _chosen_datasets(settings, datasets, data_dir) -> list[str]:
         if unknown:
             raise ConfigError(f"the critique cannot use {', '.join(unknown)}: not an available dataset "
                               f"(available: {', '.join(sorted(available))}); run `attnlib datasets`")
+        pairs = [d for d in datasets if not is_classification(d)]
+        if pairs:
+            raise ConfigError(f"the critique's tests are for classification datasets; {', '.join(pairs)} "
+                              "is a question-answering or inference task")
         return list(datasets)
     return [d for d in settings.datasets if d in available]
 
