@@ -54,7 +54,7 @@ def test_clearly_above_needs_a_gap_wider_than_the_seeds_scatter():
 def test_uniform_verdict_holds_only_when_learned_attention_is_not_clearly_better():
     assert uniform_verdict(performance([0.80, 0.81], [0.80, 0.79]), "sst").holds
     verdict = uniform_verdict(performance([0.90, 0.91], [0.60, 0.62]), "sst")
-    assert not verdict.holds and "clearly better" in verdict.sentence and "0.905 (mean of 2 seeds)" in verdict.sentence
+    assert not verdict.holds and "clearly better" in verdict.sentence and "0.905 (2 seeds: 0.900–0.910)" in verdict.sentence
 
 
 def test_diagnostic_verdicts_both_ways():

@@ -105,7 +105,7 @@ def chapter_choices(datasets: str = "", lambdas: str = "", seeds: int = 0) -> di
         except ValueError:
             raise ConfigError(f"parameter lambdas={lambdas!r} must be numbers separated by commas, such as "
                               "0.001,0.01,0.1") from None
-        if any(not np.isfinite(v) or v < 0 for v in choices["lambdas"]):
+        if not choices["lambdas"] or any(not np.isfinite(v) or v < 0 for v in choices["lambdas"]):
             raise ConfigError(f"parameter lambdas={lambdas!r} must be numbers >= 0")
     if isinstance(seeds, bool) or not isinstance(seeds, (int, np.integer)) or seeds < 0:
         raise ConfigError(f"parameter seeds={seeds!r} must be a whole number >= 0 (0: the preset's)")
