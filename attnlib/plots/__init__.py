@@ -25,7 +25,7 @@ seeds, seed-to-seed attention divergence), :mod:`.critique` (Wiegreffe & Pinter'
 tests is :func:`attnlib.plots.synthetic.synthetic_instances`.
 """
 from ..paper.jain_wallace import MAX_ATTENTION_BINS
-from .critique import divergence_scatter, score_by_weights, seed_and_adversary_medians
+from .critique import divergence_boxes, score_by_weights, seed_and_adversary_medians
 from .grids import comparison_bars, panel_grid, timeline_bars
 from .heatmaps import example_heatmap, scale_row
 from .lengths import LENGTH_BINS, length_boxplot, significance_by_length
@@ -36,7 +36,7 @@ from .tau import tau_densities, tau_histogram
 
 __all__ = [
     "ADVERSARIAL_JSD_RANGE", "HEATMAP_CMAP", "INSTANCE_COLUMNS", "LENGTH_BINS", "MAX_ATTENTION_BINS", "PALETTE", "STYLE", "TAU_PAIRS",
-    "adversarial_histogram", "adversarial_violin", "adversary_strength_curves", "comparison_bars", "divergence_scatter",
+    "adversarial_histogram", "adversarial_violin", "adversary_strength_curves", "comparison_bars", "divergence_boxes",
     "score_by_weights", "seed_and_adversary_medians", "length_boxplot", "example_heatmap", "panel_grid",
     "permutation_violin", "scale_row", "seed_spread", "significance_by_length", "seed_vs_adversary", "style", "tau_densities", "tau_histogram",
     "timeline_bars",

@@ -6,6 +6,7 @@ The tables come from :func:`attnlib.book.critique.run_critique`.
 """
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -15,11 +16,10 @@ from ._frames import _axes
 from .seeds import _require
 from .style import PALETTE, _styled
 
-__all__ = ["divergence_scatter", "score_by_weights", "seed_and_adversary_medians"]
+__all__ = ["divergence_boxes", "score_by_weights", "seed_and_adversary_medians"]
 
 #: How the divergence figures name and colour each source of a second attention.
-_SOURCES = {"seed": ("another seed", "0.45", "o"),
-            "per-instance adversary": ("per-instance adversary (J&W, ε = 0.05)", PALETTE[3], "x")}
+_SOURCES = {"seed": ("another seed", "0.6"), "per-instance adversary": ("per-instance adversary (ε = 0.05)", PALETTE[3])}
 #: The colours of the model-consistent adversaries, in order of λ (none shared with :data:`_SOURCES`).
 _LAMBDA_COLOURS = [PALETTE[i] for i in (0, 2, 4, 8, 9)]
 
@@ -61,33 +61,47 @@ def score_by_weights(table: pd.DataFrame, rows: list[str], hue: str, value: str 
     return fig
 
 
+def _source_label(source: str, lam: float) -> str:
+    return f"model-consistent adversary, λ = {lam:g}" if source == "consistent adversary" else _SOURCES[source][0]
+
+
 @_styled
-def divergence_scatter(divergence: pd.DataFrame, ax: Axes | None = None, title: str | None = None) -> Figure:
-    """Per instance of one dataset: attention JSD (x) against output TVD (y) from the base model, for the models
-    of other seeds, Jain & Wallace's per-instance adversary and each model-consistent adversary (one colour per λ).
+def divergence_boxes(divergence: pd.DataFrame) -> Figure:
+    """Per dataset and source of a second attention (another seed, Jain & Wallace's per-instance adversary, each
+    model-consistent adversary): boxes over the analysed instances of the attention JSD (left) and the output TVD
+    (right) from the base model.
 
     Parameters
     ----------
     divergence : DataFrame
-        One dataset's rows of ``CritiqueResults.divergence``: ``source, lam, jsd, tvd``.
+        ``CritiqueResults.divergence`` (``dataset, source, lam, jsd, tvd``).
+
+    Returns
+    -------
+    Figure with two axes.
     """
-    _require(divergence, ["source", "lam", "jsd", "tvd"], "divergence_scatter")
-    fig, ax = _axes(ax, figsize=(5.2, 3.6))
-    for source, (label, colour, marker) in _SOURCES.items():
-        chosen = divergence[divergence["source"] == source]
-        ax.scatter(chosen["jsd"], chosen["tvd"], s=10, alpha=0.45, color=colour, label=label, marker=marker,
-                   linewidths=0.8 if marker == "x" else 0)
-    consistent = divergence[divergence["source"] == "consistent adversary"]
-    for number, (lam, chosen) in enumerate(consistent.groupby("lam")):
-        ax.scatter(chosen["jsd"], chosen["tvd"], s=10, alpha=0.45, linewidths=0,
-                   color=_LAMBDA_COLOURS[number % len(_LAMBDA_COLOURS)], label=f"model-consistent adversary, λ = {lam:g}")
-    ax.set_xlabel("attention JSD from the base model")
-    ax.set_ylabel("output TVD from the base model")
-    ax.set_xlim(0, np.log(2))
-    ax.set_ylim(bottom=0)
-    ax.legend(fontsize=7, loc="upper left", markerscale=2.5)
-    if title:
-        ax.set_title(title)
+    _require(divergence, ["dataset", "source", "lam", "jsd", "tvd"], "divergence_boxes")
+    groups = list(divergence.groupby(["dataset", "source", "lam"], dropna=False, sort=False))
+    order = {"seed": 0, "per-instance adversary": 1, "consistent adversary": 2}
+    groups.sort(key=lambda item: (list(dict.fromkeys(divergence["dataset"])).index(item[0][0]), order[item[0][1]],
+                                  item[0][2] if item[0][2] == item[0][2] else 0))
+    fig, axes = plt.subplots(1, 2, figsize=(9.5, 0.3 * len(groups) + 1.4), sharey=True)
+    lams = sorted(divergence.loc[divergence["source"] == "consistent adversary", "lam"].unique())
+    colours = [_SOURCES[source][1] if source in _SOURCES else
+               _LAMBDA_COLOURS[lams.index(lam) % len(_LAMBDA_COLOURS)] for (_, source, lam), _ in groups]
+    for ax, column, label in ((axes[0], "jsd", "attention JSD from the base model"),
+                              (axes[1], "tvd", "output TVD from the base model")):
+        parts = ax.boxplot([frame[column].to_numpy() for _, frame in groups], vert=False, widths=0.6,
+                           patch_artist=True, showfliers=False, medianprops={"color": "black"})
+        for box, colour in zip(parts["boxes"], colours):
+            box.set_facecolor(colour)
+            box.set_alpha(0.75)
+        ax.set_xlabel(label)
+        ax.grid(axis="x", alpha=0.3)
+    axes[0].set_xlim(0, np.log(2))
+    axes[0].set_yticks(range(1, len(groups) + 1), [f"{dataset}: {_source_label(source, lam)}"
+                                                   for (dataset, source, lam), _ in groups])
+    axes[0].invert_yaxis()
     return fig
 
 
@@ -95,7 +109,7 @@ def divergence_scatter(divergence: pd.DataFrame, ax: Axes | None = None, title: 
 def seed_and_adversary_medians(divergence: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """W&P's trade-off, one line per dataset: the median attention JSD and output TVD of each model-consistent
     adversary (points joined in order of λ, labelled with λ), beside the median of another seed (circle) and of
-    the per-instance adversary (cross).
+    the per-instance adversary (cross); the TVD on a log scale, since it spans orders of magnitude.
 
     Parameters
     ----------
@@ -121,9 +135,9 @@ def seed_and_adversary_medians(divergence: pd.DataFrame, ax: Axes | None = None)
     ax.scatter([], [], marker="o", facecolors="none", color="0.3", label="another seed (median)")
     ax.scatter([], [], marker="x", color="0.3", label="per-instance adversary (median)")
     ax.set_xlabel("median attention JSD from the base model")
-    ax.set_ylabel("median output TVD from the base model")
-    ax.set_xlim(left=0)
-    ax.set_ylim(bottom=0)
+    ax.set_ylabel("median output TVD from the base (log scale)")
+    ax.set_xlim(0, 0.72)
+    ax.set_yscale("log")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="best")
     return fig

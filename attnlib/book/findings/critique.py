@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
+from IPython.display import Markdown
 
 from ..critique import weights_label
 from .rules import clearly_above
@@ -153,15 +154,16 @@ def critique_findings(results) -> dict:
     """Every value the critique chapter glues: per test a tally over datasets (``*_tally``) and a Markdown list of
     the per-dataset sentences (``*_sentences``), and the verdict table's size."""
     if not len(results.performance):
-        return {name: "This build has no critique runs." for name in
+        return {name: Markdown("This build has no critique runs.") if name.endswith("_sentences")
+                else "This build has no critique runs." for name in
                 ("uniform_tally", "uniform_sentences", "diagnostic_tally", "diagnostic_sentences", "seed_tally",
                  "seed_sentences", "consistent_tally", "consistent_sentences")}
     by_dataset = {d: _verdicts(results, d) for d in results.datasets}
     average = {d: uniform_verdict(results.performance, d, "average") for d in results.datasets}
 
-    def listed(*columns, extra=None):
-        return "\n".join(f"* {' '.join(by_dataset[d][c].sentence for c in columns)}"
-                         + (f" {extra[d].sentence}" if extra else "") for d in results.datasets)
+    def listed(*columns, extra=None) -> Markdown:
+        return Markdown("\n".join(f"* {' '.join(by_dataset[d][c].sentence for c in columns)}"
+                                  + (f" {extra[d].sentence}" if extra else "") for d in results.datasets))
 
     return {"uniform_tally": _tally(results, 0, "Uniform attention does about as well as learned attention for the "
                                                 "BiLSTM"),
