@@ -91,8 +91,8 @@ def divergence_boxes(divergence: pd.DataFrame) -> Figure:
                _LAMBDA_COLOURS[lams.index(lam) % len(_LAMBDA_COLOURS)] for (_, source, lam), _ in groups]
     for ax, column, label in ((axes[0], "jsd", "attention JSD from the base model"),
                               (axes[1], "tvd", "output TVD from the base model")):
-        parts = ax.boxplot([frame[column].to_numpy() for _, frame in groups], vert=False, widths=0.6,
-                           patch_artist=True, showfliers=False, medianprops={"color": "black"})
+        parts = ax.boxplot([frame[column].to_numpy() for _, frame in groups], orientation="horizontal",
+                           widths=0.6, patch_artist=True, showfliers=False, medianprops={"color": "black"})
         for box, colour in zip(parts["boxes"], colours):
             box.set_facecolor(colour)
             box.set_alpha(0.75)
