@@ -62,7 +62,7 @@ def score_by_weights(table: pd.DataFrame, rows: list[str], hue: str, value: str 
 
 
 def _source_label(source: str, lam: float) -> str:
-    return f"model-consistent adversary, λ = {lam:g}" if source == "consistent adversary" else _SOURCES[source][0]
+    return f"consistent adversary, λ = {lam:g}" if source == "consistent adversary" else _SOURCES[source][0]
 
 
 @_styled
