@@ -177,10 +177,11 @@ def test_the_chapter_parameters_become_critique_options_or_one_line():
     from attnlib.book.critique import chapter_choices
 
     assert chapter_choices() == {}
+    assert chapter_choices(encoders="lstm, cnn") == {"encoders": ["lstm", "cnn"]}
     assert chapter_choices("sst, agnews", "0.001,0.1", 2) == {"datasets": ["sst", "agnews"], "lambdas": [0.001, 0.1],
                                                               "seeds": 2}
     for bad, match in ((dict(lambdas="0.1,big"), "must be numbers separated by commas"),
                        (dict(lambdas="-1"), "must be numbers >= 0"), (dict(lambdas=","), "must be numbers >= 0"), (dict(seeds=-1), "whole number >= 0"),
-                       (dict(seeds=1.5), "whole number >= 0")):
+                       (dict(seeds=1.5), "whole number >= 0"), (dict(encoders="lstm,gru"), "unknown encoders gru")):
         with pytest.raises(ConfigError, match=match):
             chapter_choices(**bad)

@@ -27,6 +27,7 @@ from ..critique.measures import divergence_between_models
 from ..critique.runs import IMPOSED, CritiqueConfig, critique_directory, open_any_run
 from ..critique.uniform import UNIFORM
 from ..data import is_classification, load_dataset
+from ..models import ENCODERS
 from ..plumbing.errors import ConfigError
 from ..results.analyses import analyse_run
 from ..results.runs import Run, RunConfig, run_directory, run_finished
@@ -90,15 +91,21 @@ def _chosen_datasets(settings, datasets, data_dir) -> list[str]:
     return [d for d in settings.datasets if d in available]
 
 
-def chapter_choices(datasets: str = "", lambdas: str = "", seeds: int = 0) -> dict:
+def chapter_choices(datasets: str = "", lambdas: str = "", seeds: int = 0, encoders: str = "") -> dict:
     """The critique chapter's parameters as :func:`run_critique` options (empty or 0: the preset's choice).
 
-    ``datasets`` and ``lambdas`` are comma-separated (``"sst,agnews"``, ``"0.001,0.1"``); one
-    :class:`ConfigError` line for a value that is not one.
+    ``datasets``, ``lambdas`` and ``encoders`` are comma-separated (``"sst,agnews"``, ``"0.001,0.1"``,
+    ``"lstm,cnn"``); one :class:`ConfigError` line for a value that is not one.
     """
     choices = {}
     if str(datasets).strip():
         choices["datasets"] = [d.strip() for d in str(datasets).split(",") if d.strip()]
+    if str(encoders).strip():
+        choices["encoders"] = [e.strip() for e in str(encoders).split(",") if e.strip()]
+        unknown = [e for e in choices["encoders"] if e not in ENCODERS]
+        if unknown:
+            raise ConfigError(f"parameter encoders={encoders!r} names unknown encoders {', '.join(unknown)}; choose "
+                              f"among {', '.join(ENCODERS)}")
     if str(lambdas).strip():
         try:
             choices["lambdas"] = [float(v) for v in str(lambdas).split(",") if v.strip()]
