@@ -91,19 +91,15 @@ def _run_config(args):
                                    ("attention", args.attention, _attentions())):
         if value not in allowed:
             raise ConfigError(f"unknown {option} {value!r}; choose one of {', '.join(allowed)}")
-    run = _paper_run_config(args, RunConfig)
+    run = RunConfig(dataset=args.dataset, encoder=args.encoder, attention=args.attention, seed=args.seed,
+                    epochs=args.epochs, embedding=args.embedding, embedding_dim=args.embedding_dim,
+                    freeze_embeddings=args.freeze_embeddings, train_limit=args.train_limit,
+                    train_sample=args.train_sample, select=args.select)
     base, lam = getattr(args, "base", None), _lambda(getattr(args, "lam", None))
     if args.attention in ATTENTIONS and base is None and lam is None:
         return run
     return CritiqueConfig(run, base=None if base is None else base.rstrip("/").split("/")[-1], lam=lam,
                           patience=getattr(args, "patience", 10))
-
-
-def _paper_run_config(args, RunConfig):
-    return RunConfig(dataset=args.dataset, encoder=args.encoder, attention=args.attention, seed=args.seed,
-                     epochs=args.epochs, embedding=args.embedding, embedding_dim=args.embedding_dim,
-                     freeze_embeddings=args.freeze_embeddings, train_limit=args.train_limit,
-                     train_sample=args.train_sample, select=args.select)
 
 
 def _open_run(args):
