@@ -1,4 +1,4 @@
-"""The ``attnlib`` command line: ``datasets``, ``train`` (and the analyses, book and slides commands).
+"""The ``attnlib`` command line: ``datasets``, ``train`` (and the analyses, faithfulness, book and slides commands).
 
 User errors print one line, ``error: ...``, and exit with status 2; no traceback. A failed download that the
 command can do without prints one line, ``warning: ...``, and the command goes on.
@@ -27,6 +27,12 @@ def _attentions() -> tuple[str, ...]:
     from .models import ATTENTIONS
 
     return (*ATTENTIONS, UNIFORM, IMPOSED)
+
+
+def _explainers() -> tuple[str, ...]:
+    from .faithfulness.explainers import EXPLAINERS
+
+    return tuple(EXPLAINERS)
 
 
 def _add_run_options(parser: argparse.ArgumentParser, benchmark: bool = False) -> None:
@@ -167,6 +173,22 @@ def cmd_analyse(args) -> int:
     return 0
 
 
+def cmd_faithfulness(args) -> int:
+    from .faithfulness import FaithfulnessConfig, faithfulness_of_run, parse_explainers
+
+    config = FaithfulnessConfig(explainers=parse_explainers(args.explainers), limit=args.limit, seed=args.seed)
+    run = _open_run(args)
+    measured = faithfulness_of_run(run, config)
+    print(f"run: {run.directory}")
+    print(f"{len(measured.indices)} {config.split} instances; explainer scores toward the predicted class "
+          "(comprehensiveness: higher is more faithful; sufficiency: lower is)")
+    table = measured.table.pivot(index="metric", columns="explainer", values="value")
+    table = table.reindex(index=[m for m in measured.table["metric"].unique()], columns=list(config.explainers))
+    print(table.to_string(float_format=lambda v: f"{v:.3f}", na_rep="-"))
+    print(f"faithfulness: {measured.csv}")
+    return 0
+
+
 def cmd_bench(args) -> int:
     return _bench_training(args) if args.training else _bench_analyses(args)
 
@@ -303,6 +325,13 @@ def build_parser() -> argparse.ArgumentParser:
     analyse.add_argument("--epsilon", type=float,
                          help="also report max JSD within this output TVD (0.01 and 0.05 are always reported)")
     analyse.set_defaults(handler=cmd_analyse)
+
+    faithfulness = commands.add_parser("faithfulness", help="train if needed, then measure how faithful each "
+                                       "explainer is (erasure, τ, rationales); writes faithfulness.csv")
+    _add_run_options(faithfulness)
+    faithfulness.add_argument("--explainers", help="comma-separated (default: all): " + ", ".join(_explainers()))
+    faithfulness.add_argument("--limit", type=int, help="measure a seeded random sample of N test instances")
+    faithfulness.set_defaults(handler=cmd_faithfulness)
 
     bench = commands.add_parser("bench", help="time the fast analyses against their naive versions")
     _add_run_options(bench, benchmark=True)

@@ -20,8 +20,8 @@ __all__ = ["LAYERS", "PARTS", "Part", "part_of", "tree", "modules_changing"]
 LAYERS = ("plumbing", "science", "book", "teaching", "command line")
 
 #: What a part's code can change: a trained run (and so every analysis of it), the critique's runs only, an
-#: analysis only, or no result.
-CHANGES = ("run", "critique", "analysis", "")
+#: analysis only, the faithfulness measures only, or no result.
+CHANGES = ("run", "critique", "analysis", "faithfulness", "")
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class Part:
     changes : str
         ``"run"`` when its code can change a trained run, ``"critique"`` when it can change only the critique's
         runs (:mod:`attnlib.critique`), ``"analysis"`` when it can change an analysis but no
-        run, ``""`` when it cannot change a result (downloads, benchmarks, figures, the book).
+        run, ``"faithfulness"`` when it can change only the faithfulness measures (:mod:`attnlib.faithfulness`), ``""`` when it cannot change a result (downloads, benchmarks, figures, the book).
     """
 
     name: str
@@ -77,6 +77,8 @@ PARTS: tuple[Part, ...] = (
     Part("results.analyses", "science", "every analysis of a run, per instance and summarised, resumable", "analysis"),
     Part("critique", "science", "Wiegreffe & Pinter's tests: uniform and imposed attention, the model-consistent "
          "adversary, their runs", "critique"),
+    Part("faithfulness", "science", "which explanation is faithful: Captum explainers, erasure metrics, rationales, "
+         "their results", "faithfulness"),
     Part("paper", "science", "the papers' published numbers (jain_wallace) and seed variance, to set ours beside"),
     Part("plots", "science", "the figures, one function each, by family; synthetic instances for examples"),
     Part("__init__", "science", "the public names of the science layer, re-exported, and the version"),

@@ -5,7 +5,7 @@ compute.
 can change the given kinds of result, without docstrings, keyed by the module's dotted name: a change to what
 the code does (a model, a scorer, the training loop, data preparation) gives a new fingerprint, while a
 reworded docstring, a comment or re-formatting does not. Run keys include :data:`RUN_CODE`'s fingerprint,
-critique runs :data:`CRITIQUE_CODE`'s, analysis keys :data:`ANALYSIS_CODE`'s and chapter executions :data:`LIBRARY_CODE`'s.
+critique runs :data:`CRITIQUE_CODE`'s, faithfulness results :data:`FAITHFULNESS_CODE`'s, analysis keys :data:`ANALYSIS_CODE`'s and chapter executions :data:`LIBRARY_CODE`'s.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..layout import modules_changing
 
-__all__ = ["RUN_CODE", "CRITIQUE_CODE", "ANALYSIS_CODE", "LIBRARY_CODE", "code_fingerprint", "library_modules"]
+__all__ = ["RUN_CODE", "CRITIQUE_CODE", "ANALYSIS_CODE", "FAITHFULNESS_CODE", "LIBRARY_CODE", "code_fingerprint", "library_modules"]
 
 #: The package folder whose modules are fingerprinted.
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -32,7 +32,11 @@ The paper's runs do not depend on the critique's code, so adding to it keeps the
 ANALYSIS_CODE = ("run", "analysis")
 """What an analysis depends on: the run's code and every module whose part changes analyses."""
 
-LIBRARY_CODE = ("run", "critique", "analysis", "")
+FAITHFULNESS_CODE = ("run", "analysis", "faithfulness")
+"""What the faithfulness measures depend on (:mod:`attnlib.faithfulness`): the run, the paper's scorers (leave-one-out
+and attention are the references of τ) and the lab's own explainers and metrics."""
+
+LIBRARY_CODE = ("run", "critique", "analysis", "faithfulness", "")
 """Every module of the library (what a chapter runs)."""
 
 
