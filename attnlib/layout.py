@@ -79,6 +79,7 @@ PARTS: tuple[Part, ...] = (
          "adversary, their runs", "critique"),
     Part("faithfulness", "science", "which explanation is faithful: Captum explainers, erasure metrics, rationales, "
          "their results", "faithfulness"),
+    Part("faithfulness.bench", "science", "each explainer's seconds per 100 instances, batched and with Captum's defaults"),
     Part("paper", "science", "the papers' published numbers (jain_wallace) and seed variance, to set ours beside"),
     Part("plots", "science", "the figures, one function each, by family; synthetic instances for examples"),
     Part("__init__", "science", "the public names of the science layer, re-exported, and the version"),
