@@ -17,7 +17,7 @@ from ..plumbing.errors import ConfigError
 from ..results.analyses import AnalysisConfig
 from ..results.runs import RunConfig
 
-__all__ = ["Experiment", "Critique", "Preset", "PRESETS", "ABLATIONS", "get_preset", "available_datasets"]
+__all__ = ["Experiment", "Critique", "Faithfulness", "Preset", "PRESETS", "ABLATIONS", "get_preset", "available_datasets"]
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,30 @@ class Critique:
 
 
 @dataclass(frozen=True)
+class Faithfulness:
+    """What the faithfulness chapter measures (:mod:`attnlib.book.faithfulness`).
+
+    Attributes
+    ----------
+    datasets : tuple of str
+        Classification datasets, the planted tasks among them.
+    encoders, attentions : tuple of str
+        Every combination is trained (seed 0, the preset's run settings for the dataset) and measured.
+    limit : int, optional
+        A seeded sample of this many test instances per model (None: the whole test split).
+    """
+
+    datasets: tuple[str, ...]
+    encoders: tuple[str, ...] = ("lstm", "cnn", "average")
+    attentions: tuple[str, ...] = ("tanh",)
+    limit: int | None = None
+
+    def __post_init__(self):
+        if self.limit is not None and (isinstance(self.limit, bool) or not isinstance(self.limit, int) or self.limit < 1):
+            raise ConfigError(f"faithfulness limit must be a whole number >= 1; got {self.limit!r}")
+
+
+@dataclass(frozen=True)
 class Preset:
     """A named set of experiments.
 
@@ -99,6 +123,8 @@ class Preset:
         The configurations whose adversary strength the scorecard chapter sweeps.
     critique : Critique, optional
         What the critique chapter trains; ``None``: nothing (the chapter says so).
+    faithfulness : Faithfulness, optional
+        What the faithfulness chapter measures; ``None``: nothing (the chapter says so).
     """
 
     name: str
@@ -111,6 +137,7 @@ class Preset:
     ablations: tuple[str, ...] | str = ()
     strength: tuple[tuple[str, str, str], ...] = ()
     critique: Critique | None = None
+    faithfulness: Faithfulness | None = None
 
     def n_seeds(self, dataset: str) -> int:
         """How many seeds ``dataset`` is trained with."""
@@ -137,18 +164,19 @@ def _read_table() -> dict:
     return tomllib.loads(resources.files(__package__).joinpath("presets.toml").read_text(encoding="utf-8"))
 
 
-def _read_critique(name: str, entry: dict) -> Critique | None:
-    settings = entry.get("critique")
+def _read_settings(name: str, entry: dict, key: str, kind):
+    """The ``key`` entry of preset ``name`` (``critique``, ``faithfulness``) as a ``kind``, or None."""
+    settings = entry.get(key)
     if settings is None:
         return None
     unknown = [d for d in settings.get("datasets", ()) if d not in DATASET_NAMES]
     if unknown:
-        raise ConfigError(f"preset {name!r}: critique names unknown datasets {unknown}")
+        raise ConfigError(f"preset {name!r}: {key} names unknown datasets {unknown}")
     converted = {k: tuple(v) if isinstance(v, list) else v for k, v in settings.items()}
     try:
-        return Critique(**converted)
+        return kind(**converted)
     except TypeError as error:
-        raise ConfigError(f"preset {name!r}: critique settings {sorted(settings)} are not all known ({error})") from None
+        raise ConfigError(f"preset {name!r}: {key} settings {sorted(settings)} are not all known ({error})") from None
 
 
 def _read_presets(table: dict) -> dict[str, Preset]:
@@ -166,7 +194,9 @@ def _read_presets(table: dict) -> dict[str, Preset]:
                                tuple(tuple(c) for c in entry["configurations"]), datasets,
                                entry.get("run", {}), entry.get("analysis", {}), seeds,
                                ablations if ablations == "all" else tuple(ablations),
-                               tuple(tuple(c) for c in entry.get("strength", ())), _read_critique(name, entry))
+                               tuple(tuple(c) for c in entry.get("strength", ())),
+                               _read_settings(name, entry, "critique", Critique),
+                               _read_settings(name, entry, "faithfulness", Faithfulness))
     return presets
 
 

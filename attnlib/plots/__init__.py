@@ -21,11 +21,12 @@ authors' plots for CNN and bAbI.
 The figures come in families, a module each: :mod:`.tau` (Kendall τ), :mod:`.perturbation` (permutation and
 adversarial attention, the adversary's strength), :mod:`.heatmaps` (one instance's tokens), :mod:`.lengths` (text
 length and significance), :mod:`.grids` (comparisons, panels, the build timeline), :mod:`.seeds` (spread over
-seeds, seed-to-seed attention divergence), :mod:`.critique` (Wiegreffe & Pinter's tests) and :mod:`.style` (the shared look). Synthetic input for examples and
+seeds, seed-to-seed attention divergence), :mod:`.critique` (Wiegreffe & Pinter's tests), :mod:`.faithfulness` (erasure curves, decision flips, planted tokens) and :mod:`.style` (the shared look). Synthetic input for examples and
 tests is :func:`attnlib.plots.synthetic.synthetic_instances`.
 """
 from ..paper.jain_wallace import MAX_ATTENTION_BINS
 from .critique import divergence_boxes, score_by_weights, seed_and_adversary_medians
+from .faithfulness import decision_flip_dots, erasure_curves, planted_recovery
 from .grids import comparison_bars, panel_grid, timeline_bars
 from .heatmaps import example_heatmap, scale_row
 from .lengths import LENGTH_BINS, length_boxplot, significance_by_length
@@ -36,7 +37,8 @@ from .tau import tau_densities, tau_histogram
 
 __all__ = [
     "ADVERSARIAL_JSD_RANGE", "HEATMAP_CMAP", "INSTANCE_COLUMNS", "LENGTH_BINS", "MAX_ATTENTION_BINS", "PALETTE", "STYLE", "TAU_PAIRS",
-    "adversarial_histogram", "adversarial_violin", "adversary_strength_curves", "comparison_bars", "divergence_boxes",
+    "adversarial_histogram", "adversarial_violin", "adversary_strength_curves", "comparison_bars", "decision_flip_dots",
+    "divergence_boxes", "erasure_curves", "planted_recovery",
     "score_by_weights", "seed_and_adversary_medians", "length_boxplot", "example_heatmap", "panel_grid",
     "permutation_violin", "scale_row", "seed_spread", "significance_by_length", "seed_vs_adversary", "style", "tau_densities", "tau_histogram",
     "timeline_bars",

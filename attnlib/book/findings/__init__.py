@@ -12,6 +12,7 @@ from .correlation import correlation_findings
 from .critique import critique_findings, critique_verdicts
 from .data_models import data_models_findings
 from .discussion import discussion_findings, uniform_attention_drop
+from .faithfulness import faithfulness_facts, faithfulness_findings
 from .permutation import permutation_findings
 from .reproducibility import computing_minutes, reproducibility_findings
 from .scorecard import (ablation_findings, closest_seed_sentence, out_of_tolerance, out_of_tolerance_sentence,
@@ -19,7 +20,8 @@ from .scorecard import (ablation_findings, closest_seed_sentence, out_of_toleran
                         totals_findings)
 
 __all__ = ["ablation_findings", "adversarial_findings", "closest_seed_sentence", "computing_minutes",
-           "correlation_findings", "critique_findings", "critique_verdicts", "data_models_findings", "discussion_findings", "out_of_tolerance",
+           "correlation_findings", "critique_findings", "critique_verdicts", "data_models_findings", "discussion_findings",
+           "faithfulness_facts", "faithfulness_findings", "out_of_tolerance",
            "out_of_tolerance_sentence", "permutation_findings",
            "reproducibility_findings", "seed_attention_findings", "seed_spread_findings", "strength_sentence",
            "top_bin_findings", "totals_findings", "uniform_attention_drop"]
