@@ -6,7 +6,8 @@ import pytest
 
 from attnlib.book.faithfulness import chapter_choices, is_planted
 from attnlib.book.findings.faithfulness import (attention_standing, faithfulness_findings, main_table,
-                                                most_faithful_sentence, planted_recovery_sentence, ranking)
+                                                most_faithful_sentence, planted_recovery_sentence, ranking,
+                                                yardstick_sentence)
 from attnlib.plumbing.errors import ConfigError
 
 
@@ -77,3 +78,19 @@ def test_chapter_choices_check_their_values():
         chapter_choices(explainers="shap")
     with pytest.raises(ConfigError, match="limit"):
         chapter_choices(limit=-1)
+
+
+def test_yardstick_sentence_both_ways():
+    table = pd.concat([
+        _table({"attention": 0.1, "gradient": 0.2, "loo": 0.3, "integrated_gradients": 0.4}, dataset="a"),
+        _table({"attention": 0.5, "gradient": 0.2, "loo": 0.3, "integrated_gradients": 0.25}, dataset="b"),
+        _table({"attention": 0.5, "integrated_gradients": 0.25}, dataset="c"),          # no yardsticks: left out
+    ])
+    result = yardstick_sentence(table)
+    assert (result["models"], result["attention_below"], result["yardstick_below"]) == (2, 1, 1)
+    assert result["sentence"] == ("By comprehensiveness (AOPC), attention is less faithful than both of the paper's "
+                                  "yardsticks (gradient and leave-one-out) for 1 of 2 models, and the better of the "
+                                  "two is itself less faithful than the best of Captum's explainers for 1 of 2.")
+    sufficiency = _table({"attention": 0.3, "gradient": 0.2, "loo": 0.1, "integrated_gradients": 0.0},
+                         metric="sufficiency_aopc")
+    assert yardstick_sentence(sufficiency, "sufficiency_aopc")["attention_below"] == 1

@@ -2,8 +2,8 @@
 
 ``attnlib book --preset NAME`` (i) with ``--download`` (or ``ATTNLIB_DOWNLOAD=1``) downloads the preset's missing
 dataset files, checks its prerequisites and fetches the offline JavaScript assets (npm, cached), (ii) trains and
-analyses every experiment of the preset and trains the critique's runs (re-using finished runs and analyses),
-(iii) executes every chapter in ``book/`` with papermill into ``book/executed/`` (which the table of contents
+analyses every experiment of the preset, trains the critique's runs and measures the faithfulness lab's
+explainers (re-using finished runs and analyses), (iii) executes every chapter in ``book/`` with papermill into ``book/executed/`` (which the table of contents
 points to; a chapter is executed again only when its source, its parameters, the library's code or the runs it
 reads changed) and (iv) builds the HTML book with execution off, in strict mode, writing the build's timeline
 to ``_build/timeline.csv``. Interrupted, it resumes where it stopped.
@@ -30,7 +30,7 @@ from .timeline import Timeline, timeline_path
 
 #: Chapters in reading order (``book/<name>.ipynb``).
 CHAPTERS = ("intro", "data_models", "correlation", "permutation", "adversarial", "scorecard", "explorer", "critique",
-            "discussion", "guide", "reproducibility")
+            "faithfulness", "discussion", "guide", "reproducibility")
 
 
 def _source_hash(path: Path, parameters: dict, inputs: str = "") -> str:
@@ -44,8 +44,8 @@ def _source_hash(path: Path, parameters: dict, inputs: str = "") -> str:
 
 def _inputs_key(finished: list, critique_runs: list = ()) -> str:
     """What the chapters read besides their source: the library's code (every module, docstrings left out), the
-    run and analysis directories of the preset's experiments and the critique's run directories (whose names carry
-    their own keys)."""
+    run and analysis directories of the preset's experiments and the critique's and the faithfulness lab's
+    directories (whose names carry their own keys)."""
     from ..results.fingerprint import LIBRARY_CODE, code_fingerprint
 
     digest = hashlib.sha256(code_fingerprint(LIBRARY_CODE).encode())
@@ -81,6 +81,30 @@ def run_critique_stage(preset: str, timeline: Timeline, known: set, *, data_dir,
         timeline.add("experiment", f"critique: {dataset} ({row['runs']} runs)", row["seconds"], reused=row["reused"],
                      train_seconds=row["train"])
     return [run.directory for run in results.runs]
+
+
+def run_faithfulness_stage(preset: str, timeline: Timeline, *, data_dir, runs_dir, device, progress) -> list:
+    """Train what the faithfulness chapter of ``preset`` lacks and measure every explainer
+    (:func:`attnlib.book.faithfulness.run_faithfulness`); one timeline row per dataset. Returns the directories
+    holding the measures ([] when the preset has no faithfulness settings)."""
+    from .faithfulness import run_faithfulness
+
+    if get_preset(preset).faithfulness is None:
+        return []
+    per_dataset: dict[str, dict] = {}
+
+    def record(planned, seconds, reused):
+        row = per_dataset.setdefault(planned.run.dataset, {"seconds": 0.0, "models": 0, "reused": True})
+        row["seconds"] += seconds
+        row["models"] += 1
+        row["reused"] &= reused
+
+    results = run_faithfulness(preset, data_dir=data_dir, runs_dir=runs_dir, device=device, progress=progress,
+                               on_model=record)
+    for dataset, row in per_dataset.items():
+        timeline.add("experiment", f"faithfulness: {dataset} ({row['models']} models)", row["seconds"],
+                     reused=row["reused"])
+    return [Path(run.directory) / measured.directory.name for run, measured in zip(results.runs, results.measured)]
 
 
 def _is_current(executed: Path, key: str) -> bool:
@@ -210,7 +234,7 @@ def build_book(preset: str = "default", *, root: str | Path = ".", data_dir=None
 
     Returns
     -------
-    dict with the seconds spent per step (``timings``: ``experiments``, ``critique``, each chapter, ``html``), the output folder
+    dict with the seconds spent per step (``timings``: ``experiments``, ``critique``, ``faithfulness lab``, each chapter, ``html``), the output folder
     (``html``) and the data and runs folders used (``data_dir``, ``runs_dir``). The command line adds the slide decks
     (:func:`attnlib.teach.slides.build_book_decks`), which the guide links to.
     The timeline of the build (:data:`TIMELINE_COLUMNS`) is written to ``_build/timeline.csv`` step by step.
@@ -226,7 +250,7 @@ def build_book(preset: str = "default", *, root: str | Path = ".", data_dir=None
     check_prerequisites()
     timings: dict[str, float] = {}
     timeline = Timeline(timeline_path(root))
-    n_steps = len(experiments) + len(CHAPTERS) + 2
+    n_steps = len(experiments) + len(CHAPTERS) + 3
     steps = tqdm(total=n_steps, desc=f"book ({preset})", disable=not progress)
     started, finished = time.perf_counter(), []
     for number, experiment in enumerate(experiments, 1):
@@ -249,9 +273,15 @@ def build_book(preset: str = "default", *, root: str | Path = ".", data_dir=None
                                        runs_dir=runs_dir, device=device, progress=progress)
     timings["critique"] = time.perf_counter() - started
     steps.update()
+    steps.set_description(f"book ({preset}): the faithfulness lab")
+    started = time.perf_counter()
+    faithfulness_dirs = run_faithfulness_stage(preset, timeline, data_dir=data_dir, runs_dir=runs_dir, device=device,
+                                               progress=progress)
+    timings["faithfulness lab"] = time.perf_counter() - started
+    steps.update()
     parameters = {"preset": preset, "data_dir": data_dir, "runs_dir": runs_dir, "device": device,
                   "whole_preset": True}
-    inputs = _inputs_key(finished, critique_runs)
+    inputs = _inputs_key(finished, [*critique_runs, *faithfulness_dirs])
     for number, chapter in enumerate(CHAPTERS, 1):
         steps.set_description(f"book ({preset}): chapter {number}/{len(CHAPTERS)}, {chapter}")
         step_started = time.perf_counter()

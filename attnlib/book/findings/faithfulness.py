@@ -13,7 +13,8 @@ from ..faithfulness import is_planted
 from .rules import ENCODER_NAMES
 
 __all__ = ["HIGHER_IS_FAITHFUL", "MAIN_METRICS", "METRIC_LABELS", "attention_standing", "faithfulness_facts", "faithfulness_findings",
-           "main_table", "most_faithful_sentence", "planted_recovery_sentence", "ranking"]
+           "main_table", "most_faithful_sentence", "planted_recovery_sentence", "ranking",
+           "yardstick_sentence"]
 
 HIGHER_IS_FAITHFUL = {"comprehensiveness_aopc": True, "sufficiency_aopc": False, "decision_flip_fraction": False,
                       "precision_at_k": True, "auprc": True, "tau_loo": True, "tau_attention": True}
@@ -99,6 +100,40 @@ def attention_standing(table: pd.DataFrame, metric: str = "comprehensiveness_aop
     return {"models": counted, "in_top": in_top, "below_random": below_random, "first": first, "sentence": sentence}
 
 
+#: The paper's two yardsticks for attention (Jain & Wallace compare attention with them).
+YARDSTICKS = ("gradient", "loo")
+
+
+def yardstick_sentence(table: pd.DataFrame, metric: str = "comprehensiveness_aopc",
+                       others=("integrated_gradients", "input_x_gradient", "occlusion", "gradient_shap",
+                               "kernel_shap")) -> dict:
+    """How attention compares with the paper's yardsticks, and the yardsticks with the other explainers, by
+    ``metric`` over every model that has all three of attention, gradient and leave-one-out.
+
+    Returns
+    -------
+    dict with ``models``, ``attention_below`` (attention less faithful than both yardsticks), ``yardstick_below`` (the
+    more faithful yardstick less faithful than the best of ``others``) and ``sentence``.
+    """
+    models = table[["dataset", "encoder", "attention"]].drop_duplicates().itertuples(index=False)
+    counted = attention_below = yardstick_below = 0
+    sign = 1 if _higher(metric) else -1
+    for dataset, encoder, attention in models:
+        ranked = ranking(table, dataset, encoder, metric, attention)
+        if not {"attention", *YARDSTICKS} <= set(ranked.index):
+            continue
+        counted += 1
+        best_yardstick = max(sign * ranked[y] for y in YARDSTICKS)
+        attention_below += sign * ranked["attention"] < min(sign * ranked[y] for y in YARDSTICKS)
+        rivals = [sign * ranked[o] for o in others if o in ranked.index]
+        yardstick_below += bool(rivals) and best_yardstick < max(rivals)
+    sentence = (f"By {METRIC_LABELS[metric]}, attention is less faithful than both of the paper's yardsticks "
+                f"(gradient and leave-one-out) for {attention_below} of {counted} models, and the better of the two "
+                f"is itself less faithful than the best of Captum's explainers for {yardstick_below} of {counted}.")
+    return {"models": counted, "attention_below": attention_below, "yardstick_below": yardstick_below,
+            "sentence": sentence}
+
+
 def planted_recovery_sentence(table: pd.DataFrame, encoder: str, metric: str = "precision_at_k",
                               attention: str = "tanh") -> str:
     """Which explainer finds the planted tokens best for ``encoder``, averaged over the planted tasks, with
@@ -140,6 +175,7 @@ def faithfulness_findings(table: pd.DataFrame) -> dict:
     }
     for metric, result in standing.items():
         found[f"faith_attention_{metric}"] = result["sentence"]
+    found["faith_yardsticks"] = yardstick_sentence(table)["sentence"]
     return found
 
 
