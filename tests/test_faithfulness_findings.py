@@ -94,3 +94,42 @@ def test_yardstick_sentence_both_ways():
     sufficiency = _table({"attention": 0.3, "gradient": 0.2, "loo": 0.1, "integrated_gradients": 0.0},
                          metric="sufficiency_aopc")
     assert yardstick_sentence(sufficiency, "sufficiency_aopc")["attention_below"] == 1
+
+
+def _lab_table() -> pd.DataFrame:
+    """Every metric the figures draw, for two datasets (one planted) and two encoders."""
+    from attnlib.faithfulness import ERASURE_FRACTIONS
+    from attnlib.faithfulness.measure import metric_name
+
+    rows = []
+    for dataset in ("sst", "planted"):
+        for encoder in ("lstm", "average"):
+            for number, explainer in enumerate(("attention", "integrated_gradients", "random")):
+                metrics = {metric_name(k, f): 0.1 * number + f for k in ("comprehensiveness", "sufficiency")
+                           for f in ERASURE_FRACTIONS}
+                metrics["decision_flip_fraction"] = 0.2 + 0.1 * number
+                if dataset == "planted":
+                    metrics["precision_at_k"] = 0.3 * number
+                rows += [{"dataset": dataset, "encoder": encoder, "attention": "tanh", "explainer": explainer,
+                          "metric": m, "value": v, "n": 5} for m, v in metrics.items()]
+    return pd.DataFrame(rows)
+
+
+def test_the_faithfulness_figures_draw_every_explainer():
+    import matplotlib.pyplot as plt
+
+    from attnlib import plots
+
+    table = _lab_table()
+    fig = plots.erasure_curves(table, "sst", "lstm")
+    assert [len(ax.get_lines()) for ax in fig.axes[:2]] == [3 + 1, 3 + 1]        # + the zero line
+    assert fig.axes[0].get_lines()[0].get_color() == "black"                     # attention first, in black
+    with pytest.raises(ValueError, match="no rows for imdb lstm"):
+        plots.erasure_curves(table, "imdb", "lstm")
+    fig2 = plots.decision_flip_dots(table)
+    assert len(fig2.axes) == 2 and len(fig2.axes[0].collections) == 2            # one marker series per encoder
+    fig3 = plots.planted_recovery(table)
+    assert fig3.axes[0].get_images()[0].get_array().shape == (3, 2)
+    with pytest.raises(ValueError, match="no auprc rows"):
+        plots.planted_recovery(table, metric="auprc")
+    plt.close("all")

@@ -67,7 +67,6 @@ def erasure_curves(table: pd.DataFrame, dataset: str, encoder: str, attention: s
         ax.grid(alpha=0.3)
     axes[1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5))
     fig.suptitle(f"{dataset}, {encoder}+{attention}", fontsize=10)
-    fig.tight_layout()
     return fig
 
 
@@ -101,7 +100,6 @@ def decision_flip_dots(table: pd.DataFrame, attention: str = "tanh") -> Figure:
     axes[0][0].set_yticks(range(len(explainers)), explainers)
     axes[0][0].invert_yaxis()
     axes[0][-1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5))
-    fig.tight_layout()
     return fig
 
 
@@ -128,5 +126,4 @@ def planted_recovery(table: pd.DataFrame, metric: str = "precision_at_k", attent
     ax.set_yticks(range(grid.shape[0]), grid.index)
     ax.set_xticks(range(grid.shape[1]), [f"{d}\n{e}" for d, e in grid.columns], fontsize=7, rotation=0)
     fig.colorbar(image, ax=ax, label=metric.replace("_", " "), fraction=0.04)
-    fig.tight_layout()
     return fig
