@@ -76,3 +76,19 @@ def test_fast_analyses_equal_naive_on_cuda(encoder, task):
     naive = naive_adversarial(model, split, n_adversaries=3, n_iterations=20)
     np.testing.assert_allclose(fast.jsd, naive.jsd, atol=1e-4)
     np.testing.assert_allclose(fast.tvd, naive.tvd, atol=1e-4)
+
+
+@pytest.mark.parametrize("encoder", ENCODERS)
+def test_faithfulness_explainers_run_in_eval_mode_on_cuda_and_equal_the_cpu(encoder):
+    """cuDNN's RNN backward refuses eval mode; the gradient explainers switch cuDNN off and give the CPU's scores."""
+    from attnlib.faithfulness import EXPLAINERS
+
+    split = _split()
+    model = _model(encoder)
+    assert not model.training
+    for name in ("integrated_gradients", "input_x_gradient", "occlusion", "gradient_shap", "kernel_shap"):
+        on_gpu = importance_over_split(EXPLAINERS[name], model, split, progress=False)
+        on_cpu = importance_over_split(EXPLAINERS[name], model.cpu(), split, progress=False)
+        model.cuda()
+        np.testing.assert_allclose(on_gpu, on_cpu, rtol=0, atol=1e-4, err_msg=name)
+    assert not model.training
