@@ -36,7 +36,7 @@ def _explainers() -> tuple[str, ...]:
 
 
 def _add_run_options(parser: argparse.ArgumentParser, benchmark: bool = False) -> None:
-    from .data import DATASET_NAMES
+    from .data import DATASET_NAMES, PLANTED_NAMES
     from .models import ATTENTIONS, ENCODERS
 
     choose = ", ".join
@@ -45,7 +45,9 @@ def _add_run_options(parser: argparse.ArgumentParser, benchmark: bool = False) -
         parser.add_argument("--encoders", default=",".join(ENCODERS), help=f"comma-separated; default {choose(ENCODERS)}")
         parser.add_argument("--attention", default="tanh", help=f"one of {choose(ATTENTIONS)}; default tanh")
     else:
-        parser.add_argument("--dataset", required=True, metavar="NAME", help=f"one of {choose(DATASET_NAMES)}")
+        parser.add_argument("--dataset", required=True, metavar="NAME",
+                            help=f"one of {choose(DATASET_NAMES + PLANTED_NAMES)}, or file:PATH for your own labelled "
+                                 ".csv/.tsv/.jsonl (columns text, label, optional split and rationale)")
         parser.add_argument("--encoder", required=True, help=f"one of {choose(ENCODERS)}")
         parser.add_argument("--attention", required=True,
                             help=f"one of {choose(_attentions())} (uniform: 1/n weights, trained; imposed: pooling "
@@ -89,12 +91,12 @@ def _run_config(args):
     """The run the options name: a :class:`~attnlib.results.runs.RunConfig`, or a
     :class:`~attnlib.critique.CritiqueConfig` for the critique's runs (uniform, imposed, adversary)."""
     from .critique import CritiqueConfig
-    from .data import DATASET_NAMES
+    from .data import dataset_info
     from .models import ATTENTIONS, ENCODERS
     from .results.runs import RunConfig
 
-    for option, value, allowed in (("dataset", args.dataset, DATASET_NAMES), ("encoder", args.encoder, ENCODERS),
-                                   ("attention", args.attention, _attentions())):
+    dataset_info(args.dataset)  # an unknown name stops here, with one line naming the known datasets
+    for option, value, allowed in (("encoder", args.encoder, ENCODERS), ("attention", args.attention, _attentions())):
         if value not in allowed:
             raise ConfigError(f"unknown {option} {value!r}; choose one of {', '.join(allowed)}")
     run = RunConfig(dataset=args.dataset, encoder=args.encoder, attention=args.attention, seed=args.seed,
@@ -122,18 +124,18 @@ def _shorten(text: str, width: int | None) -> str:
 
 
 def cmd_datasets(args) -> int:
-    from .data import DATASET_NAMES, dataset_status, fetch_missing
+    from .data import DATASET_NAMES, PLANTED_NAMES, dataset_status, fetch_missing
     from .data.locate import resolve_data_dir
 
     if args.download:  # every dataset that can be downloaded; one that cannot is reported in the table
         fetch_missing(DATASET_NAMES, args.data_dir, strict=False)
     root = resolve_data_dir(args.data_dir)
     print(f"data directory: {root}")
-    print(f"{'dataset':<10} {'available':<10} {'train':>7} {'dev':>6} {'test':>6}  notes")
-    for name in DATASET_NAMES:
+    print(f"{'dataset':<18} {'available':<10} {'train':>7} {'dev':>6} {'test':>6}  notes")
+    for name in DATASET_NAMES + PLANTED_NAMES:  # the planted tasks are generated, so always available
         status = dataset_status(name, root, load=True)
         sizes = status.get("sizes") or {}
-        row = f"{name:<10} {'yes' if status['available'] else 'no':<10}"
+        row = f"{name:<18} {'yes' if status['available'] else 'no':<10}"
         row += "".join(f" {sizes.get(s, '-'):>{w}}" for s, w in (("train", 7), ("dev", 6), ("test", 6)))
         notes = status["notes"] if status["available"] else [status["error"] or ""]
         shown = notes if args.verbose else notes[:1]

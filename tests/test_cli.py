@@ -24,7 +24,7 @@ def error_line(capsys) -> str:
 
 
 @pytest.mark.parametrize("option,value,expected", [
-    ("--dataset", "imbd", "unknown dataset 'imbd'; choose one of sst, imdb"),
+    ("--dataset", "imbd", "unknown dataset 'imbd'; choose one of: sst, imdb"),
     ("--encoder", "gru", "unknown encoder 'gru'; choose one of lstm, cnn, average"),
     ("--attention", "mlp", "unknown attention 'mlp'; choose one of tanh, dot"),
 ])

@@ -12,7 +12,7 @@ import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 
-from ..data import DATASET_NAMES
+from ..data import DATASET_NAMES, PLANTED_NAMES, known_dataset
 from ..plumbing.errors import ConfigError
 from ..results.analyses import AnalysisConfig
 from ..results.runs import RunConfig
@@ -169,7 +169,7 @@ def _read_settings(name: str, entry: dict, key: str, kind):
     settings = entry.get(key)
     if settings is None:
         return None
-    unknown = [d for d in settings.get("datasets", ()) if d not in DATASET_NAMES]
+    unknown = [d for d in settings.get("datasets", ()) if not known_dataset(d)]
     if unknown:
         raise ConfigError(f"preset {name!r}: {key} names unknown datasets {unknown}")
     converted = {k: tuple(v) if isinstance(v, list) else v for k, v in settings.items()}
@@ -226,7 +226,7 @@ def get_preset(name: str) -> Preset:
 
 
 def available_datasets(data_dir=None) -> set[str]:
-    """The datasets whose files are all present in ``data_dir``."""
+    """The datasets whose files are all present in ``data_dir``, and the planted tasks (they need no file)."""
     from ..data import dataset_status
 
-    return {name for name in DATASET_NAMES if dataset_status(name, data_dir)["available"]}
+    return {name for name in DATASET_NAMES if dataset_status(name, data_dir)["available"]} | set(PLANTED_NAMES)

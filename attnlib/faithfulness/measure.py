@@ -59,7 +59,7 @@ def _measure(name: str, model, split: Split, probs: np.ndarray, *, batch_size: i
     arrays = {"scores": scores, "seconds": np.array([seconds])}
     arrays.update(erasure_curves(model, split, scores, probs, batch_size=4 * batch_size, device=device))
     arrays["flip"] = decision_flips(model, split, scores, probs, batch_size=4 * batch_size, device=device)
-    if getattr(split, "rationales", None) is not None:  # TODO(field)
+    if split.rationales is not None:
         arrays.update(rationale_scores(scores, split.sequences, split.rationales))
     if name == "integrated_gradients":
         arrays["ig_delta"] = importance_over_split(lambda m, b: integrated_gradients_delta(m, b)[:, None], model,

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from .. import __version__
-from ..data import dataset_family, is_classification, load_dataset, load_embeddings
+from ..data import dataset_family, dataset_slug, is_classification, load_dataset, load_embeddings
 from ..data.base import TextDataset
 from ..models import ModelConfig, build_model
 from ..models.model import AttentionModel
@@ -126,7 +126,7 @@ def run_directory(config: RunConfig, dataset: TextDataset, runs_dir: str | Path 
     key_source = {"config": resolved, "data": dataset.fingerprint, "attnlib": __version__,
                   "code": code_fingerprint(RUN_CODE)}
     key = hashlib.sha256(json.dumps(key_source, sort_keys=True).encode()).hexdigest()[:12]
-    name = f"{config.dataset}-{config.encoder}-{config.attention}-seed{config.seed}-{key}"
+    name = f"{dataset_slug(config.dataset)}-{config.encoder}-{config.attention}-seed{config.seed}-{key}"
     return paths.runs_dir(runs_dir) / name, resolved
 
 
