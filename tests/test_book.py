@@ -26,7 +26,7 @@ from attnlib.plumbing.errors import ConfigError
 ROOT = Path(__file__).resolve().parents[1]
 #: Figures each chapter must show with the quick preset (SST and bAbI-1, BiLSTM and Average).
 MIN_FIGURES = {"intro": 0, "data_models": 2, "correlation": 6, "permutation": 2, "adversarial": 5, "scorecard": 5,
-               "explorer": 0, "critique": 4, "discussion": 0, "guide": 0, "reproducibility": 1}
+               "explorer": 0, "critique": 4, "faithfulness": 4, "discussion": 0, "guide": 0, "reproducibility": 1}
 
 
 def test_presets_cover_the_configurations_they_promise():
@@ -122,12 +122,16 @@ def test_build_writes_its_timeline(built):
     assert tuple(timeline.columns) == TIMELINE_COLUMNS
     quick = get_preset("quick")
     n_experiments, n_critique = len(quick.experiments()), len(quick.critique.datasets)
-    assert timeline["kind"].tolist() == (["experiment"] * (n_experiments + n_critique) + ["chapter"] * len(CHAPTERS)
-                                         + ["html", "slides"])
+    n_faithfulness = len(quick.faithfulness.datasets)
+    assert timeline["kind"].tolist() == (["experiment"] * (n_experiments + n_critique + n_faithfulness)
+                                         + ["chapter"] * len(CHAPTERS) + ["html", "slides"])
     assert timeline.loc[timeline["kind"] == "chapter", "name"].tolist() == list(CHAPTERS)
     critique = timeline[timeline["name"].str.startswith("critique: ")]
     assert critique["name"].tolist() == ["critique: sst (10 runs)"] and (critique["train_seconds"] > 0).all()
-    experiments = timeline[(timeline["kind"] == "experiment") & ~timeline["name"].str.startswith("critique: ")]
+    faithfulness = timeline[timeline["name"].str.startswith("faithfulness: ")]
+    assert faithfulness["name"].tolist() == ["faithfulness: sst (2 models)", "faithfulness: planted (2 models)"]
+    assert faithfulness.index.min() > critique.index.max()
+    experiments = timeline[(timeline["kind"] == "experiment") & ~timeline["name"].str.contains(r"^(?:critique|faithfulness): ")]
     assert (experiments["train_seconds"] > 0).all() and (experiments["analysis_seconds"] > 0).all()
     assert pd.to_numeric(timeline["seconds"]).ge(0).all() and timeline["step"].tolist() == list(range(1, len(timeline) + 1))
     html = chapter_html(built, "reproducibility")

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 from tqdm.auto import tqdm
 
-from ..data import is_classification, load_dataset
+from ..data import PLANTED_NAMES, dataset_status, is_classification, load_dataset
+from ..data.own import is_own
 from ..faithfulness import FaithfulnessConfig, faithfulness_of_run
 from ..faithfulness.explainers import EXPLAINERS
 from ..models import ATTENTIONS, ENCODERS
@@ -21,16 +22,13 @@ from ..plumbing.errors import ConfigError
 from ..results.runs import RunConfig, open_run, run_directory, run_finished
 from .presets import available_datasets, get_preset
 
-__all__ = ["FaithfulnessResults", "PlannedModel", "chapter_choices", "faithfulness_plan", "is_planted",
-           "run_faithfulness"]
-
-#: The name every planted-token dataset starts with (:mod:`attnlib.data.planted`).
-PLANTED_PREFIX = "planted"
-
+__all__ = ["FaithfulnessResults", "PlannedModel", "chapter_choices", "explainer_taus", "faithfulness_plan",
+           "is_planted", "run_faithfulness"]
 
 def is_planted(dataset: str) -> bool:
-    """Whether ``dataset`` is one of the planted-token tasks (their true explanation is known)."""
-    return dataset.startswith(PLANTED_PREFIX)
+    """Whether ``dataset`` is one of the planted-token tasks (:mod:`attnlib.data.planted`: their true explanation is
+    known)."""
+    return dataset in PLANTED_NAMES
 
 
 @dataclass(frozen=True)
@@ -84,10 +82,11 @@ def faithfulness_plan(preset: str, *, datasets=None, encoders=None, attentions=N
                           "faithfulness entry to presets.toml")
     available = available_datasets(data_dir)
     if datasets is not None:
-        unknown = [d for d in datasets if d not in available]
+        unknown = [d for d in datasets if d not in available and not (is_own(d) and dataset_status(d)["available"])]
         if unknown:
             raise ConfigError(f"the faithfulness chapter cannot use {', '.join(unknown)}: not an available dataset "
-                              f"(available: {', '.join(sorted(available))}); run `attnlib datasets`")
+                              f"(available: {', '.join(sorted(available))}, or file:PATH of your own labelled file); run "
+                              "`attnlib datasets`")
         pairs = [d for d in datasets if not is_classification(d)]
         if pairs:
             raise ConfigError(f"the faithfulness chapter compares classification models; {', '.join(pairs)} is a "
@@ -152,3 +151,26 @@ def run_faithfulness(preset: str = "default", *, datasets=None, encoders=None, a
     columns = ["dataset", "encoder", "attention", "explainer", "metric", "value", "n"]
     table = pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
     return FaithfulnessResults(table, measured, runs)
+
+
+def explainer_taus(run, preset: str, *, progress: bool = False) -> pd.DataFrame:
+    """Kendall τ of every explainer with leave-one-out and with attention, for one run (the correlation chapter's
+    table of all explainers).
+
+    The instances are those the faithfulness chapter of ``preset`` measures (its ``limit``; the whole test split for a
+    preset without faithfulness settings), so a book build re-uses that chapter's measures.
+
+    Returns
+    -------
+    DataFrame
+        One row per explainer (``attention`` first), columns ``τ with leave-one-out``, ``τ with attention`` (mean over
+        the instances; NaN where an explainer is compared with itself) and ``instances``.
+    """
+    settings = get_preset(preset).faithfulness
+    measured = faithfulness_of_run(run, FaithfulnessConfig(limit=settings.limit if settings else None),
+                                   progress=progress)
+    table = measured.table[measured.table["metric"].isin(["tau_loo", "tau_attention"])]
+    wide = table.pivot(index="explainer", columns="metric", values="value").reindex(list(EXPLAINERS))
+    wide = wide.rename(columns={"tau_loo": "τ with leave-one-out", "tau_attention": "τ with attention"})
+    wide["instances"] = len(measured.indices)
+    return wide[["τ with leave-one-out", "τ with attention", "instances"]].rename_axis(None)

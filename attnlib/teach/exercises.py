@@ -33,11 +33,14 @@ class Exercise:
         A summary measure (``tau_attention_gradient``, ``perm_median_tvd``, ``adv_max_jsd@0.01``, ...),
         ``uniform_tvd`` (mean output TVD when the attention is replaced by uniform weights) or, for the critique
         chapter, ``consistent_median_jsd`` (the median attention JSD of the model-consistent adversary of the
-        changed λ from its base model, over the analysed test instances).
+        changed λ from its base model, over the analysed test instances). With ``explainer``, a metric of the
+        faithfulness chapter's table (``precision_at_k``, ``comprehensiveness_aopc`` ...) for that explainer.
     direction : {"higher", "lower"}
         How the measure should move from the chapter's setting to the changed one.
     base : (dataset, encoder, attention)
         The chapter's setting before the change.
+    explainer : str, optional
+        The faithfulness chapter's explainer whose ``measure`` is compared.
     """
 
     key: str
@@ -48,11 +51,13 @@ class Exercise:
     measure: str
     direction: str
     base: tuple[str, str, str] = ("sst", "lstm", "tanh")
+    explainer: str | None = None
 
     @property
     def changed(self) -> tuple[str, str, str]:
         fields = dict(zip(("dataset", "encoder", "attention"), self.base))
-        fields.update({name: new for name, (_, new) in self.change.items()})
+        # the faithfulness chapter's parameters are lists (datasets, encoders, attentions); an exercise names one
+        fields.update({name.removesuffix("s"): new for name, (_, new) in self.change.items()})
         return fields["dataset"], fields["encoder"], fields["attention"]
 
     def command(self) -> str:
@@ -95,6 +100,15 @@ EXERCISES = (
         "attention farther from the base model's, paid for with outputs that agree less with the base model's "
         "(compare both with another seed's in the chapter's figure).",
         "consistent_median_jsd", "higher"),
+    Exercise(
+        "planted-joint-average", "faithfulness",
+        {"datasets": ("planted-joint", "planted-joint"), "encoders": ("lstm", "average")},
+        "On the planted-joint task the label is the exclusive or of two planted words. Measure the Average encoder "
+        "instead of the BiLSTM: does its attention still point at the two words?",
+        "Far less: the Average encoder sees each word alone and pools them with weights that sum to one, which cannot "
+        "express an exclusive or, so the model does not learn the rule (its accuracy stays near chance) and no "
+        "explainer, attention included, has the planted words to find. The BiLSTM reads both words in context.",
+        "precision_at_k", "lower", base=("planted-joint", "lstm", "tanh"), explainer="attention"),
 )
 
 #: How each exercise's measure is summarised over the analysed test instances (default: the mean).
@@ -120,6 +134,21 @@ def measure_value(run, analysis, measure: str) -> float:
     if row.empty:
         raise ConfigError(f"unknown measure {measure!r}; the summary has {', '.join(analysis.summary.measure.unique())}")
     return float(row["mean"].iloc[0])
+
+
+def _faithfulness_metric(exercise: Exercise, preset: str, setting: tuple[str, str, str], **where) -> float:
+    """``exercise``'s faithfulness metric of its explainer for one setting, on the instances the faithfulness chapter
+    of ``preset`` measures (its runs and measures are re-used)."""
+    from ..book.faithfulness import run_faithfulness
+
+    dataset, encoder, attention = setting
+    table = run_faithfulness(preset, datasets=[dataset], encoders=[encoder], attentions=[attention],
+                             explainers=[exercise.explainer], **where).table
+    chosen = table.loc[(table["metric"] == exercise.measure) & (table["explainer"] == exercise.explainer), "value"]
+    if chosen.empty:
+        raise ConfigError(f"exercise {exercise.key}: the faithfulness table has no {exercise.measure} of "
+                          f"{exercise.explainer}")
+    return float(chosen.iloc[0])
 
 
 def _adversary_jsd(exercise: Exercise, preset: str, **where) -> list[float]:
@@ -155,6 +184,10 @@ def run_exercise(exercise: Exercise | str, preset: str = "quick", *, data_dir=No
     if exercise.measure == "consistent_median_jsd":
         values = _adversary_jsd(exercise, preset, data_dir=data_dir, runs_dir=runs_dir, device=device,
                                 progress=progress)
+    elif exercise.explainer is not None:
+        values = [_faithfulness_metric(exercise, preset, setting, data_dir=data_dir, runs_dir=runs_dir,
+                                       device=device, progress=progress)
+                  for setting in (exercise.base, exercise.changed)]
     else:
         values = []
         for setting in (exercise.base, exercise.changed):
@@ -165,6 +198,11 @@ def run_exercise(exercise: Exercise | str, preset: str = "quick", *, data_dir=No
     holds = after > before if exercise.direction == "higher" else after < before
     return {"key": exercise.key, "measure": exercise.measure, "before": before, "after": after,
             "direction": exercise.direction, "holds": bool(holds)}
+
+
+def _measure_label(exercise: Exercise) -> str:
+    label = readable(exercise.measure)
+    return label if exercise.explainer is None else f"{label} of {readable(exercise.explainer)}"
 
 
 def exercises_html(answers: list[dict], preset: str, exercises=EXERCISES) -> str:
@@ -183,7 +221,7 @@ def exercises_html(answers: list[dict], preset: str, exercises=EXERCISES) -> str
             f"run <code>{html.escape(exercise.command())}</code></p>"
             f"<details><summary>Expected observation</summary><p>{html.escape(exercise.expected)}</p></details>"
             f"<details><summary>Measured with the {html.escape(preset)} preset</summary><p>"
-            f"{html.escape(readable(exercise.measure))} ({SUMMARY.get(exercise.measure, 'mean')} over the analysed "
+            f"{html.escape(_measure_label(exercise))} ({SUMMARY.get(exercise.measure, 'mean')} over the analysed "
             "test instances): "
             f"{answer['before']:.3f} before, {answer['after']:.3f} after the change ({answer['direction']} "
             f"expected): {verdict}.</p></details>")
