@@ -45,6 +45,11 @@ def test_attention_standing_counts_models_both_ways():
     assert (standing["models"], standing["first"], standing["in_top"], standing["below_random"]) == (3, 1, 2, 1)
     assert standing["sentence"].startswith("By comprehensiveness (AOPC), attention is the most faithful explainer for "
                                            "1 of 3 models, among the 3 most faithful for 2")
+    fourth = {"attention": 0.15, "loo": 0.4, "integrated_gradients": 0.35, "gradient": 0.3, "random": 0.1}
+    never = attention_standing(pd.concat([_table(fourth, dataset=d) for d in ("a", "b")]))
+    assert never["sentence"] == ("By comprehensiveness (AOPC), attention is the most faithful explainer for none of "
+                                 "the 2 models, among the 3 most faithful for none, and less faithful than a random "
+                                 "order for none.")
 
 
 def test_planted_recovery_names_the_best_explainer():
@@ -57,6 +62,14 @@ def test_planted_recovery_names_the_best_explainer():
     flipped = table.assign(value=lambda t: t["value"].where(t["explainer"] != "attention", 0.2))
     assert planted_recovery_sentence(flipped, "lstm").startswith("For the BiLSTM+tanh, gradient recovers")
     assert planted_recovery_sentence(table, "cnn") == "No planted task was measured for the CNN."
+    one_task = table[table["dataset"] == "planted"]
+    tied = one_task.assign(value=lambda t: t["value"].where(t["explainer"] != "gradient", 0.898))
+    assert planted_recovery_sentence(tied, "lstm") == (
+        "For the BiLSTM+tanh, every explainer but a random order recovers the planted tokens equally well (precision "
+        "at k 0.90, on planted); random 0.10.")
+    three = pd.concat([tied, _table({"loo": 0.5}, dataset="planted", metric="precision_at_k")])
+    assert planted_recovery_sentence(three, "lstm").startswith(
+        "For the BiLSTM+tanh, attention and gradient tie for recovering the planted tokens best (precision at k 0.90")
     assert is_planted("planted-joint") and not is_planted("sst")
 
 

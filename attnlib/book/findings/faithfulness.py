@@ -53,6 +53,15 @@ def ranking(table: pd.DataFrame, dataset: str, encoder: str, metric: str, attent
     return values.sort_values(ascending=not _higher(metric), kind="stable")
 
 
+def _of(part: int, whole: int) -> str:
+    """``none of the 4`` or ``2 of 4``."""
+    return f"none of the {whole}" if part == 0 else f"{part} of {whole}"
+
+
+def _count(n: int) -> str:
+    return "none" if n == 0 else str(n)
+
+
 def _ordinal(n: int) -> str:
     return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
@@ -94,9 +103,9 @@ def attention_standing(table: pd.DataFrame, metric: str = "comprehensiveness_aop
         in_top += place < top
         first += place == 0
         below_random += "random" in ranked and ranked.index("random") < place
-    sentence = (f"By {METRIC_LABELS[metric]}, attention is the most faithful explainer for {first} of {counted} "
-                f"models, among the {top} most faithful for {in_top}, and less faithful than a random order for "
-                f"{below_random}.")
+    sentence = (f"By {METRIC_LABELS[metric]}, attention is the most faithful explainer for {_of(first, counted)} "
+                f"models, among the {top} most faithful for {_count(in_top)}, and less faithful than a random order "
+                f"for {_count(below_random)}.")
     return {"models": counted, "in_top": in_top, "below_random": below_random, "first": first, "sentence": sentence}
 
 
@@ -134,21 +143,32 @@ def yardstick_sentence(table: pd.DataFrame, metric: str = "comprehensiveness_aop
             "sentence": sentence}
 
 
+#: Two explainers whose planted-token scores differ by less than this tie (the sentences print two decimals).
+TIE_TOLERANCE = 0.005
+
+
 def planted_recovery_sentence(table: pd.DataFrame, encoder: str, metric: str = "precision_at_k",
                               attention: str = "tanh") -> str:
-    """Which explainer finds the planted tokens best for ``encoder``, averaged over the planted tasks, with
-    attention's and the gradient's values beside it."""
+    """Which explainers find the planted tokens best for ``encoder`` (every one within :data:`TIE_TOLERANCE` of the
+    best), averaged over the planted tasks, with attention's, the gradient's and a random order's values beside."""
     chosen = table[table["dataset"].map(is_planted) & (table["encoder"] == encoder)
                    & (table["attention"] == attention) & (table["metric"] == metric)]
     if chosen.empty:
         return f"No planted task was measured for the {_name(encoder)}."
     means = chosen.groupby("explainer", sort=False)["value"].mean().dropna()
     means = means.sort_values(ascending=not _higher(metric), kind="stable")
-    tasks = chosen["dataset"].nunique()
-    best = means.index[0]
-    others = [f"{e} {means[e]:.2f}" for e in ("attention", "gradient", "random") if e in means.index and e != best]
-    return (f"For the {_name(encoder)}+{attention}, {best} recovers the planted tokens best ({METRIC_LABELS[metric]} "
-            f"{means.iloc[0]:.2f}, mean over {tasks} planted task{'s' if tasks != 1 else ''})"
+    tasks = list(dict.fromkeys(chosen["dataset"]))
+    where = f"on {tasks[0]}" if len(tasks) == 1 else f"mean over {len(tasks)} planted tasks"
+    best = [e for e in means.index if abs(means[e] - means.iloc[0]) < TIE_TOLERANCE]
+    rest = [e for e in means.index if e not in best]
+    if len(best) == 1:
+        lead = f"{best[0]} recovers the planted tokens best"
+    elif rest == ["random"]:
+        lead = "every explainer but a random order recovers the planted tokens equally well"
+    else:
+        lead = f"{', '.join(best[:-1])} and {best[-1]} tie for recovering the planted tokens best"
+    others = [f"{e} {means[e]:.2f}" for e in ("attention", "gradient", "random") if e in rest]
+    return (f"For the {_name(encoder)}+{attention}, {lead} ({METRIC_LABELS[metric]} {means.iloc[0]:.2f}, {where})"
             + (f"; {', '.join(others)}" if others else "") + ".")
 
 
