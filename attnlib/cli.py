@@ -391,13 +391,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _one_line_download_warnings(show):
-    """``warnings.showwarning`` printing a failed download that the command goes on without as one line,
-    ``warning: ...``, and passing every other warning to ``show``."""
-    from .data import DownloadWarning
+def _one_line_warnings(show):
+    """``warnings.showwarning`` printing what the command goes on without or past (a failed download, a corrupt file
+    made again: :class:`~attnlib.plumbing.errors.OneLineWarning`) as one line, ``warning: ...``, and passing every
+    other warning to ``show``."""
+    from .plumbing.errors import OneLineWarning
 
     def showwarning(message, category, filename, lineno, file=None, line=None):
-        if issubclass(category, DownloadWarning):
+        if issubclass(category, OneLineWarning):
             print(f"warning: {message}", file=sys.stderr)
         else:
             show(message, category, filename, lineno, file, line)
@@ -413,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
     if hasattr(args, "download"):  # the one place --download / --no-download and $ATTNLIB_DOWNLOAD are resolved
         args.download = paths.download_enabled(args.download)
     with warnings.catch_warnings():
-        warnings.showwarning = _one_line_download_warnings(warnings.showwarning)
+        warnings.showwarning = _one_line_warnings(warnings.showwarning)
         try:
             if args.command != "datasets":
                 from .plumbing.device import configure_threads

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..explain import adversarial_over_split, max_jsd_within
 from ..paper.jain_wallace import FIGURE_EPSILON, MAX_ATTENTION_EDGES
-from ..plumbing.io import read_json, write_json
+from ..plumbing.io import read_json, read_or_discard, write_json
 from ..results.analyses import sample_indices
 from ..results.fingerprint import ANALYSIS_CODE, code_fingerprint
 from .experiments import Result, experiment_finished, train_and_analyse_experiments
@@ -110,7 +110,10 @@ def adversary_strength(result: Result, *, iterations=(50, 150, 500, 1500), adver
     key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:10]
     cache = result.run.directory / f"adversary-strength-{key}.json"
     if cache.exists():
-        return pd.DataFrame(read_json(cache))[STRENGTH_COLUMNS]
+        saved = read_or_discard(lambda: pd.DataFrame(read_json(cache))[STRENGTH_COLUMNS], cache,
+                                remedy="the adversary's strength is measured again")
+        if saved is not None:
+            return saved
     analysis = result.analysis
     rows_chosen = sample_indices(len(analysis.indices), limit, 0)
     sample = result.run.dataset.split(analysis.config.split).subset(analysis.indices[rows_chosen])

@@ -33,7 +33,7 @@ from ..explain.divergence import JSD_EPS, tvd
 from ..models.model import AttentionModel
 from ..plumbing.errors import ConfigError
 from ..plumbing.io import save_torch
-from ..training.recipe import TrainConfig, epoch_seed, make_optimizer
+from ..training.recipe import TrainConfig, epoch_seed, make_optimizer, read_checkpoint
 
 
 @dataclass(frozen=True)
@@ -124,8 +124,8 @@ def train_consistent_adversary(model: AttentionModel, base: AttentionModel, data
     optimizer = make_optimizer(model, config.train)
     state = {"epoch": -1, "best_loss": np.inf, "best_epoch": None, "best_model": None, "history": [], "stale": 0}
     checkpoint = Path(run_dir) / "checkpoint.pt" if run_dir is not None else None
-    if checkpoint is not None and checkpoint.exists():
-        saved = torch.load(checkpoint, map_location=device, weights_only=False)
+    saved = read_checkpoint(checkpoint, device)
+    if saved is not None:
         model.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
         state = saved["state"]

@@ -13,11 +13,10 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from .. import __version__
 from ..data import load_dataset
@@ -25,9 +24,10 @@ from ..data.base import TextDataset
 from ..plumbing import paths
 from ..plumbing.device import resolve_device
 from ..plumbing.errors import ConfigError
-from ..plumbing.io import read_json, save_torch, write_json
+from ..plumbing.io import UNREADABLE, read_json, save_torch, write_json
 from ..results.fingerprint import CRITIQUE_CODE, RUN_CODE, code_fingerprint
-from ..results.runs import Run, RunConfig, initial_model, open_run, run_directory, run_finished, training_view
+from ..results.runs import (Run, RunConfig, initial_model, load_finished, open_run, run_directory, run_finished,
+                            training_view)
 from ..training.metrics import evaluate_predictions
 from ..training.recipe import TrainConfig, predict_split, train_model
 from .adversary import ConsistentAdversaryConfig, train_consistent_adversary
@@ -113,9 +113,21 @@ def critique_directory(config: CritiqueConfig, dataset: TextDataset, runs_dir=No
     return paths.runs_dir(runs_dir) / name, resolved
 
 
+def _saved_config(directory: Path) -> dict:
+    """The ``config.json`` of the run in ``directory``; one :class:`ConfigError` line when it cannot be read."""
+    try:
+        saved = read_json(directory / "config.json")
+    except UNREADABLE as error:
+        raise ConfigError(f"{directory / 'config.json'} cannot be read (truncated or corrupt: {error}); train that "
+                          "run again (the same attnlib train command) and use its directory") from None
+    if not isinstance(saved, dict):
+        raise ConfigError(f"{directory / 'config.json'} is not a run's configuration; give the name of a run directory")
+    return saved
+
+
 def base_run_config(name: str, runs_dir=None) -> RunConfig | CritiqueConfig:
     """The configuration of the run stored in ``<runs_dir>/<name>`` (from its ``config.json``)."""
-    saved = read_json(paths.runs_dir(runs_dir) / name / "config.json")
+    saved = _saved_config(paths.runs_dir(runs_dir) / name)
     run = RunConfig(**{f.name: saved[f.name] for f in fields(RunConfig) if f.name in saved})
     critique = saved.get("critique")
     if critique is None:
@@ -146,7 +158,7 @@ def open_base_run(name: str, dataset: TextDataset, runs_dir=None, device="auto")
     if not (directory / "config.json").exists():
         raise ConfigError(f"base run {Path(name).name} is not in {folder}; train it first (attnlib train ...) "
                           "or give the name of a run in that folder")
-    saved = read_json(directory / "config.json")
+    saved = _saved_config(directory)
     if saved.get("dataset") != dataset.name:
         raise ConfigError(f"base run {directory.name} was trained on {saved.get('dataset')}, not {dataset.name}; "
                           f"give a run of {dataset.name}")
@@ -192,9 +204,9 @@ def open_critique_run(config: CritiqueConfig, *, data_dir=None, runs_dir=None, d
         model = ImposedClassifier(model, base.model)
     model = model.to(device)
     metrics_path, model_path = directory / "metrics.json", directory / "model.pt"
-    if run_finished(directory):
-        model.load_state_dict(torch.load(model_path, map_location=device, weights_only=True))
-        return Run(directory, resolved, dataset, model, read_json(metrics_path), device)
+    metrics = load_finished(model, directory, device)
+    if metrics is not None:
+        return Run(directory, resolved, dataset, model, metrics, device)
     directory.mkdir(parents=True, exist_ok=True)
     write_json(directory / "config.json", {**resolved, "vectors": vectors_note, "data_notes": dataset.notes,
                                            "data_fingerprint": dataset.fingerprint, "attnlib": __version__,

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..plumbing import paths
-from ..plumbing.errors import DataError
+from ..plumbing.errors import DataError, OneLineWarning
 
 __all__ = ["Resource", "SOURCES", "HOW_TO_GET", "DownloadWarning", "sources", "fetch",
            "fetch_url"]
@@ -144,7 +144,7 @@ HOW_TO_GET: dict[str, str] = {
 }
 
 
-class DownloadWarning(UserWarning):
+class DownloadWarning(OneLineWarning):
     """A download failed but the data already there can still be used (the command line prints it on one line)."""
 
 

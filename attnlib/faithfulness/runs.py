@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..plumbing.errors import ConfigError
-from ..plumbing.io import atomic_path, write_json
+from ..plumbing.io import atomic_path, read_npz, write_json
 from ..results.analyses import AnalysisConfig, analysis_directory, sample_indices
 from ..results.fingerprint import FAITHFULNESS_CODE, code_fingerprint
 from ..results.runs import Run
@@ -86,10 +86,10 @@ class _ExplainerStore(MutableMapping):
         return self.directory / f"{name}.npz"
 
     def __getitem__(self, name):
-        if not self._path(name).exists():
+        arrays = read_npz(self._path(name), remedy=f"the {name} explainer is measured again")
+        if arrays is None:
             raise KeyError(name)
-        with np.load(self._path(name)) as arrays:
-            return {key: arrays[key] for key in arrays.files}
+        return arrays
 
     def __setitem__(self, name, arrays):
         self.directory.mkdir(parents=True, exist_ok=True)

@@ -15,3 +15,11 @@ class DataError(AttnlibError):
 
 class ConfigError(AttnlibError, ValueError):
     """A configuration value is not one of the allowed values."""
+
+
+class OneLineWarning(UserWarning):
+    """A warning the command line prints as one line, ``warning: <message>``, and goes on."""
+
+
+class CorruptFileWarning(OneLineWarning):
+    """A file in the runs folder could not be read (truncated or corrupt); it was removed and is made again."""

@@ -21,7 +21,7 @@ import pandas as pd
 from ..explain import (KENDALL_PAIRS, PAPER_EPSILONS, analyse_split, max_jsd_column, max_jsd_within, summarise,
                        with_paper_epsilons)
 from ..plumbing.errors import ConfigError
-from ..plumbing.io import atomic_path, read_json, write_json
+from ..plumbing.io import atomic_path, read_json, read_npz, read_or_discard, write_json
 from .fingerprint import ANALYSIS_CODE, code_fingerprint
 from .runs import Run
 
@@ -75,17 +75,17 @@ class _StageStore(MutableMapping):
         return self.directory / f"{stage}.npz"
 
     def __getitem__(self, stage):
-        if not self._path(stage).exists():
+        arrays = read_npz(self._path(stage), remedy=f"the {stage} stage is computed again")
+        if arrays is None:
             raise KeyError(stage)
-        with np.load(self._path(stage)) as arrays:
-            return {name: arrays[name] for name in arrays.files}
+        return arrays
 
     def __setitem__(self, stage, arrays):
         """Store a stage's arrays, and the seconds since the previous stage (its computing time)."""
         with atomic_path(self._path(stage)) as tmp:
             with open(tmp, "wb") as handle:
                 np.savez_compressed(handle, **arrays)
-        seconds = read_json(self.timings) if self.timings.exists() else {}
+        seconds = self.seconds()
         seconds[stage] = time.perf_counter() - self._clock
         write_json(self.timings, seconds)
         self._clock = time.perf_counter()
@@ -93,6 +93,13 @@ class _StageStore(MutableMapping):
     @property
     def timings(self) -> Path:
         return self.directory / "timings.json"
+
+    def seconds(self) -> dict:
+        """The computing seconds of each stored stage ({} when ``timings.json`` is missing or unreadable)."""
+        if not self.timings.exists():
+            return {}
+        return read_or_discard(lambda: dict(read_json(self.timings)), self.timings,
+                               remedy="the stages' seconds are left out") or {}
 
     def __delitem__(self, stage):
         self._path(stage).unlink()
@@ -240,5 +247,4 @@ def analyse_run(run: Run, config: AnalysisConfig = AnalysisConfig(), *, epsilons
                                                              else f"summary-limit{config.limit}.csv")}:
         with atomic_path(path) as tmp:
             summary.to_csv(tmp, index=False)
-    seconds = read_json(store.timings) if store.timings.exists() else {}
-    return Analysis(directory, config, results, indices, tokens, instances, summary, seconds)
+    return Analysis(directory, config, results, indices, tokens, instances, summary, store.seconds())

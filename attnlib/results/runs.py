@@ -25,7 +25,7 @@ from ..models.model import AttentionModel
 from ..plumbing import paths
 from ..plumbing.device import resolve_device
 from ..plumbing.errors import ConfigError
-from ..plumbing.io import read_json, save_torch, write_json
+from ..plumbing.io import read_json, read_or_discard, save_torch, write_json
 from ..training.metrics import evaluate_predictions
 from ..training.recipe import SELECTIONS, TrainConfig, predict_split, train_model
 from .fingerprint import RUN_CODE, code_fingerprint
@@ -173,6 +173,25 @@ def initial_model(config: RunConfig, dataset: TextDataset, resolved: dict) -> tu
     return build_model(model_config, vectors, seed=config.seed), vectors_note
 
 
+def load_finished(model: torch.nn.Module, directory: Path, device) -> dict | None:
+    """Load the best weights of the finished run in ``directory`` into ``model`` and return its test metrics; ``None``
+    when the run is unfinished, or when ``model.pt`` or ``metrics.json`` cannot be read (both are then removed, with
+    one warning line, and the caller trains the run again)."""
+    if not run_finished(directory):
+        return None
+    model_path, metrics_path = directory / "model.pt", directory / "metrics.json"
+
+    def load_weights():
+        model.load_state_dict(torch.load(model_path, map_location=device, weights_only=True))
+        return True
+
+    remedy = "the run is trained again"
+    metrics = read_or_discard(lambda: dict(read_json(metrics_path)), metrics_path, model_path, remedy=remedy)
+    if metrics is None or read_or_discard(load_weights, model_path, metrics_path, remedy=remedy) is None:
+        return None
+    return metrics
+
+
 def open_run(config: RunConfig, *, data_dir=None, runs_dir=None, device="auto", progress: bool = True,
              dataset: TextDataset | None = None) -> Run:
     """Load the finished run of ``config``, or train it (resuming an interrupted training).
@@ -189,9 +208,9 @@ def open_run(config: RunConfig, *, data_dir=None, runs_dir=None, device="auto", 
     model, vectors_note = initial_model(config, dataset, resolved)
     model = model.to(device)
     metrics_path, model_path = directory / "metrics.json", directory / "model.pt"
-    if run_finished(directory):
-        model.load_state_dict(torch.load(model_path, map_location=device, weights_only=True))
-        return Run(directory, resolved, dataset, model, read_json(metrics_path), device)
+    metrics = load_finished(model, directory, device)
+    if metrics is not None:
+        return Run(directory, resolved, dataset, model, metrics, device)
     directory.mkdir(parents=True, exist_ok=True)
     write_json(directory / "config.json", {**resolved, "vectors": vectors_note, "data_notes": dataset.notes,
                                            "data_fingerprint": dataset.fingerprint, "attnlib": __version__,

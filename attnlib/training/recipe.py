@@ -22,7 +22,7 @@ from ..data.base import Split, TextDataset
 from ..data.batching import batch_order, iterate_batches, make_batch
 from ..models.model import AttentionModel
 from ..plumbing.errors import ConfigError
-from ..plumbing.io import save_torch
+from ..plumbing.io import read_or_discard, save_torch
 from .metrics import evaluate_predictions
 
 #: How the kept weights are chosen: the best dev epoch, or the last epoch.
@@ -142,6 +142,20 @@ def train_epoch(model: AttentionModel, optimizer: torch.optim.Optimizer, train: 
     return float(total_loss)
 
 
+def read_checkpoint(checkpoint: Path | None, device) -> dict | None:
+    """The training state saved in ``checkpoint`` after an epoch (``model``, ``optimizer`` and ``state``), or
+    ``None`` when there is none or it cannot be read (then it is removed, with one warning line, and training
+    starts from the first epoch)."""
+    if checkpoint is None or not checkpoint.exists():
+        return None
+
+    def read():
+        saved = torch.load(checkpoint, map_location=device, weights_only=False)
+        return {key: saved[key] for key in ("model", "optimizer", "state")}
+
+    return read_or_discard(read, checkpoint, remedy="training starts again from the first epoch")
+
+
 def train_model(model: AttentionModel, dataset: TextDataset, config: TrainConfig, device: torch.device,
                 run_dir: str | Path | None = None, progress: bool = True) -> dict:
     """Train ``model`` in place and load the weights of the best dev epoch.
@@ -164,8 +178,8 @@ def train_model(model: AttentionModel, dataset: TextDataset, config: TrainConfig
     metric = selection_metric(model.task)
     state = {"epoch": -1, "best_metric": -np.inf, "best_epoch": None, "best_model": None, "history": []}
     checkpoint = Path(run_dir) / "checkpoint.pt" if run_dir is not None else None
-    if checkpoint is not None and checkpoint.exists():
-        saved = torch.load(checkpoint, map_location=device, weights_only=False)
+    saved = read_checkpoint(checkpoint, device)
+    if saved is not None:
         model.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
         state = saved["state"]
