@@ -69,6 +69,7 @@ PARTS: tuple[Part, ...] = (
          "run"),
     Part("training", "science", "training recipes (the paper's: Adam, class weights, dev selection), metrics", "run"),
     Part("training.bench", "science", "seconds per training epoch, the fast BiLSTM against the packed one"),
+    Part("training.threads", "science", "whether torch's thread count changes a training step's gradients"),
     Part("explain", "science", "importance, leave-one-out, Kendall τ, permutation, adversarial search, naive versions",
          "analysis"),
     Part("explain.bench", "science", "the fast analyses timed against their naive versions"),

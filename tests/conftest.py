@@ -44,8 +44,12 @@ NEEDED = ("sst", "imdb", "20news", "ag_news", "snli", "babi")
 
 
 def pytest_sessionstart(session):
-    """With ``ATTNLIB_DATA`` set (CI sets it), a folder without the datasets stops the run with one line, so the
-    integration tests cannot pass by skipping."""
+    """Set torch's threads as the entry points do (runs are keyed by them, so the runs the book's subprocesses train
+    are the ones the tests open). With ``ATTNLIB_DATA`` set (CI sets it), a folder without the datasets stops the
+    run with one line, so the integration tests cannot pass by skipping."""
+    from attnlib.plumbing.device import configure_threads
+
+    configure_threads()
     value = os.environ.get("ATTNLIB_DATA")
     if value:
         missing = [name for name in NEEDED if not (Path(value) / name).exists()]

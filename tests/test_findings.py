@@ -446,6 +446,29 @@ def test_missing_files_and_computing_minutes():
     assert repro.computing_minutes(timeline) == {"timeline_compute_minutes": 2.0, "timeline_experiments": 2}
 
 
+def test_thread_sentence_says_whether_gradients_changed():
+    assert repro.thread_sentence({"a": 0.0, "b": 0.0}) == \
+        "one training step gives bit-identical gradients with 1 and with 2 threads (all 2 parameter tensors)"
+    assert repro.thread_sentence({"a": 0.0, "b": 3e-8, "c": 1e-7}) == \
+        "one training step's gradients differ between 1 and 2 threads in 2 of 3 parameter tensors, by up to 1.0e-07"
+
+
+def test_gradient_thread_differences_are_zero_for_the_same_count_and_leave_the_model_alone():
+    import torch
+
+    from attnlib.training.threads import gradient_thread_differences
+    from helpers import random_model, random_split
+
+    model = random_model("classification", "lstm", "tanh", dtype=torch.float32)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    threads = torch.get_num_threads()
+    same = gradient_thread_differences(model, random_split(16), range(16), threads=(1, 1))
+    assert same and set(same.values()) == {0.0}
+    assert torch.get_num_threads() == threads and not model.training
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    assert all(p.grad is None for p in model.parameters())
+
+
 def test_reproducibility_findings_without_the_datasets_it_compares(monkeypatch):
     sizes = pd.DataFrame({"dataset": ["babi1"], "test": [10], "vocabulary": [20]})
     monkeypatch.setattr(tables, "dataset_table", lambda results: sizes)

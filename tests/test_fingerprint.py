@@ -94,3 +94,18 @@ def test_a_code_change_gives_a_new_run_directory_and_analysis_key(monkeypatch, t
     after, _ = run_directory(config, dataset, tmp_path)
     assert after != before and after.name.startswith("sst-lstm-tanh-seed0-")
     assert AnalysisConfig().key() != key_before
+
+
+def test_the_thread_count_is_part_of_a_run_directory(tmp_path):
+    import torch
+
+    dataset = TextDataset("tiny", "classification", build_vocab([["a", "b"]]), ["n", "p"], {}, fingerprint="data")
+    config, threads = RunConfig("sst", "lstm", "tanh"), torch.get_num_threads()
+    try:
+        directories = set()
+        for n in (1, 2, 1):
+            torch.set_num_threads(n)
+            directories.add(run_directory(config, dataset, tmp_path)[0])
+    finally:
+        torch.set_num_threads(threads)
+    assert len(directories) == 2

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..data import DATASET_NAMES
 from ..models import ATTENTIONS, ENCODERS
-from ..plumbing.device import DEVICES
+from ..plumbing.device import DEVICES, configure_threads
 from ..plumbing.errors import ConfigError
 from .experiments import Result, find, left_out_note, one_seed, train_and_analyse
 from .presets import PRESETS
@@ -36,7 +36,9 @@ def _whole(name: str, value, minimum: int = 0) -> None:
 def check_parameters(preset: str = "default", dataset: str | None = None, encoder: str | None = None,
                      attention: str | None = None, *, seed: int = 0, limit: int = 0, device: str = "auto",
                      data_dir: str = "", runs_dir: str = "", epsilon: float | None = None) -> None:
-    """Raise :class:`ConfigError` with one line for the first parameter that is not allowed.
+    """Raise :class:`ConfigError` with one line for the first parameter that is not allowed; then set torch's threads
+    (:func:`~attnlib.plumbing.device.configure_threads`: ``$ATTNLIB_THREADS``, else every core), as the command line
+    does, so that the chapter finds the runs the build trained.
 
     ``dataset``, ``encoder``, ``attention`` and ``epsilon`` are checked when given (None: the chapter has none).
     """
@@ -57,6 +59,7 @@ def check_parameters(preset: str = "default", dataset: str | None = None, encode
     if epsilon is not None and (isinstance(epsilon, bool) or not isinstance(epsilon, numbers.Real)
                                 or not 0 <= epsilon <= 1):
         raise ConfigError(f"parameter epsilon={epsilon!r} must be a number between 0 and 1 (an output TVD)")
+    configure_threads()  # a chapter is an entry point: it reads the runs trained with the same thread count
 
 
 def open_chapter(preset: str = "default", dataset: str | None = None, encoder: str | None = None,

@@ -22,7 +22,7 @@ from .. import __version__
 from ..data import load_dataset
 from ..data.base import TextDataset
 from ..plumbing import paths
-from ..plumbing.device import resolve_device
+from ..plumbing.device import resolve_device, threads_key
 from ..plumbing.errors import ConfigError
 from ..plumbing.io import UNREADABLE, read_json, save_torch, write_json
 from ..results.fingerprint import CRITIQUE_CODE, RUN_CODE, code_fingerprint
@@ -106,7 +106,7 @@ def critique_directory(config: CritiqueConfig, dataset: TextDataset, runs_dir=No
     resolved["critique"] = {"kind": config.kind, "base": config.base, "lam": config.lam,
                             "patience": config.patience}
     key_source = {"config": resolved, "data": dataset.fingerprint, "attnlib": __version__,
-                  "code": code_fingerprint(CRITIQUE_CODE)}
+                  "code": code_fingerprint(CRITIQUE_CODE), "threads": threads_key()}
     key = hashlib.sha256(json.dumps(key_source, sort_keys=True).encode()).hexdigest()[:12]
     role = {"uniform": "", IMPOSED: "", "adversary": "-adversary"}[config.kind]
     name = f"{config.run.dataset}-{config.run.encoder}-{config.run.attention}{role}-seed{config.run.seed}-{key}"
@@ -167,6 +167,10 @@ def open_base_run(name: str, dataset: TextDataset, runs_dir=None, device="auto")
                           "by running the same attnlib train command again")
     config = base_run_config(directory.name, folder)
     if _any_directory(config, dataset, folder) != directory:
+        threads = saved.get("threads")
+        if threads is not None and threads != threads_key():
+            raise ConfigError(f"base run {directory.name} was trained with {threads} torch thread(s), this process "
+                              f"uses {threads_key()}; set ATTNLIB_THREADS={threads} or train the base run again")
         raise ConfigError(f"base run {directory.name} was trained by other code or data than this attnlib's; "
                           "train the base run again and use its new directory")
     return open_any_run(config, runs_dir=folder, device=device, progress=False, dataset=dataset)
@@ -210,6 +214,7 @@ def open_critique_run(config: CritiqueConfig, *, data_dir=None, runs_dir=None, d
     directory.mkdir(parents=True, exist_ok=True)
     write_json(directory / "config.json", {**resolved, "vectors": vectors_note, "data_notes": dataset.notes,
                                            "data_fingerprint": dataset.fingerprint, "attnlib": __version__,
+                                           "threads": threads_key(),
                                            "code_fingerprint": code_fingerprint(CRITIQUE_CODE),
                                            "run_code_fingerprint": code_fingerprint(RUN_CODE)})
     train_config = TrainConfig(epochs=resolved["epochs"], batch_size=resolved["batch_size"], seed=config.run.seed,

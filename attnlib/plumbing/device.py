@@ -54,6 +54,17 @@ def configure_threads(n_threads: int | None = None) -> int:
     return n_threads
 
 
+def threads_key() -> int:
+    """torch's intra-op threads in this process, which are part of every run's key (:func:`~attnlib.results.runs.
+    run_directory`): on a CPU, a training step's weight gradients (matrix products that reduce over the batch and
+    the tokens, split differently among threads) change in their last bits with the number of threads, and
+    training amplifies them; measured on the 2-core machine, SST runs trained with 1 and with 2 threads differ in
+    every encoder's weights and in their analyses' summaries, even with ``MKL_CBWR=AVX2,STRICT``. Forward passes
+    are identical. A run is therefore defined by its thread count, and the processes that read it (the command
+    line, the chapters, the book's Dask workers) set the same count through :func:`configure_threads`."""
+    return torch.get_num_threads()
+
+
 def use_deterministic_cuda() -> None:
     """Ask torch for deterministic CUDA algorithms where it has them (a warning names any op without one).
 

@@ -23,7 +23,7 @@ from ..data.base import TextDataset
 from ..models import ModelConfig, build_model
 from ..models.model import AttentionModel
 from ..plumbing import paths
-from ..plumbing.device import resolve_device
+from ..plumbing.device import resolve_device, threads_key
 from ..plumbing.errors import ConfigError
 from ..plumbing.io import read_json, read_or_discard, save_torch, write_json
 from ..training.metrics import evaluate_predictions
@@ -121,10 +121,11 @@ class Run:
 
 
 def run_directory(config: RunConfig, dataset: TextDataset, runs_dir: str | Path | None = None) -> tuple[Path, dict]:
-    """The directory of ``config`` and its resolved configuration."""
+    """The directory of ``config`` and its resolved configuration; its name's key hashes the resolved configuration,
+    the data, the training code and torch's thread count (:func:`~attnlib.plumbing.device.threads_key`)."""
     resolved = config.resolve(dataset)
     key_source = {"config": resolved, "data": dataset.fingerprint, "attnlib": __version__,
-                  "code": code_fingerprint(RUN_CODE)}
+                  "code": code_fingerprint(RUN_CODE), "threads": threads_key()}
     key = hashlib.sha256(json.dumps(key_source, sort_keys=True).encode()).hexdigest()[:12]
     name = f"{dataset_slug(config.dataset)}-{config.encoder}-{config.attention}-seed{config.seed}-{key}"
     return paths.runs_dir(runs_dir) / name, resolved
@@ -214,6 +215,7 @@ def open_run(config: RunConfig, *, data_dir=None, runs_dir=None, device="auto", 
     directory.mkdir(parents=True, exist_ok=True)
     write_json(directory / "config.json", {**resolved, "vectors": vectors_note, "data_notes": dataset.notes,
                                            "data_fingerprint": dataset.fingerprint, "attnlib": __version__,
+                                           "threads": threads_key(),
                                            "code_fingerprint": code_fingerprint(RUN_CODE)})
     train_config = TrainConfig(epochs=resolved["epochs"], batch_size=resolved["batch_size"], seed=config.seed,
                                select=config.select)

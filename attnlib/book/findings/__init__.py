@@ -14,7 +14,7 @@ from .data_models import data_models_findings
 from .discussion import discussion_findings, uniform_attention_drop
 from .faithfulness import faithfulness_facts, faithfulness_findings
 from .permutation import permutation_findings
-from .reproducibility import computing_minutes, reproducibility_findings
+from .reproducibility import computing_minutes, reproducibility_findings, thread_sentence
 from .scorecard import (ablation_findings, closest_seed_sentence, out_of_tolerance, out_of_tolerance_sentence,
                         seed_attention_findings, seed_spread_findings, strength_sentence, top_bin_findings,
                         totals_findings)
@@ -24,4 +24,4 @@ __all__ = ["ablation_findings", "adversarial_findings", "closest_seed_sentence",
            "faithfulness_facts", "faithfulness_findings", "out_of_tolerance",
            "out_of_tolerance_sentence", "permutation_findings",
            "reproducibility_findings", "seed_attention_findings", "seed_spread_findings", "strength_sentence",
-           "top_bin_findings", "totals_findings", "uniform_attention_drop"]
+           "thread_sentence", "top_bin_findings", "totals_findings", "uniform_attention_drop"]

@@ -8,7 +8,8 @@ from ...paper.jain_wallace import paper_count
 from .. import tables
 from .discussion import absent_datasets, seeds_per_dataset
 
-__all__ = ["reproducibility_findings", "missing_files", "imdb_test_size", "sst_vocabulary", "computing_minutes"]
+__all__ = ["reproducibility_findings", "missing_files", "imdb_test_size", "sst_vocabulary", "computing_minutes",
+           "thread_sentence"]
 
 
 def missing_files(results) -> str:
@@ -47,6 +48,18 @@ def computing_minutes(timeline: pd.DataFrame) -> dict:
     experiments = timeline[timeline["kind"] == "experiment"]
     seconds = experiments["train_seconds"].fillna(0) + experiments["analysis_seconds"].fillna(0)
     return {"timeline_compute_minutes": float(seconds.sum() / 60), "timeline_experiments": int(len(experiments))}
+
+
+def thread_sentence(differences: dict[str, float], threads=(1, 2)) -> str:
+    """Whether one training step's gradients changed with torch's thread count
+    (:func:`~attnlib.training.threads.gradient_thread_differences`: parameter name to the largest difference)."""
+    first, second = threads
+    differing = [value for value in differences.values() if value > 0]
+    if not differing:
+        return (f"one training step gives bit-identical gradients with {first} and with {second} threads "
+                f"(all {len(differences)} parameter tensors)")
+    return (f"one training step's gradients differ between {first} and {second} threads in {len(differing)} of "
+            f"{len(differences)} parameter tensors, by up to {max(differing):.1e}")
 
 
 def reproducibility_findings(results, seed: int) -> dict:
