@@ -10,7 +10,7 @@ $(BIN)/attnlib: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet "torch==2.13.0"
-	$(BIN)/pip install --quiet --editable ".[book,test]"
+	$(BIN)/pip install --quiet --editable ".[book,cluster,test]"
 	touch $@
 
 env: $(BIN)/attnlib

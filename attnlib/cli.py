@@ -284,7 +284,7 @@ def cmd_book(args) -> int:
         return _estimate_book(args)
     started = time.perf_counter()
     built = build_book(args.preset, root=Path(args.root), data_dir=args.data_dir, runs_dir=args.runs_dir,
-                       device=args.device, download=args.download)
+                       device=args.device, download=args.download, workers=args.workers, scheduler=args.scheduler)
     decks_started = time.perf_counter()
     decks = build_book_decks(args.preset, built["html"], data_dir=built["data_dir"], runs_dir=built["runs_dir"],
                              device=args.device, progress=False)
@@ -376,7 +376,14 @@ def build_parser() -> argparse.ArgumentParser:
     book.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
     book.add_argument("--estimate", action="store_true",
                       help="only estimate how long the preset's experiments would take here (a few batches and "
-                           "instances timed per experiment)")
+                           "instances timed per experiment); with --workers K, their wall time on K workers")
+    cluster = book.add_mutually_exclusive_group()
+    cluster.add_argument("--workers", type=int, metavar="N",
+                         help="run the experiments on a local Dask cluster of N worker processes (the cores shared "
+                              "among them)")
+    cluster.add_argument("--scheduler", metavar="ADDRESS",
+                         help="run the experiments on the Dask cluster whose scheduler is at ADDRESS "
+                              "(tcp://host:8786); runs and data folders must be shared storage")
     _add_data_options(book)
     book.set_defaults(handler=cmd_book)
 

@@ -17,14 +17,13 @@ import shutil
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from ..data import load_dataset
 from ..plumbing import paths
-from ..plumbing.errors import AttnlibError
-from .experiments import experiment_finished, run_experiment
+from ..plumbing.errors import AttnlibError, OneLineWarning
 from .presets import available_datasets, get_preset
 from .timeline import Timeline, timeline_path
 
@@ -44,13 +43,13 @@ def _source_hash(path: Path, parameters: dict, inputs: str = "") -> str:
 
 def _inputs_key(finished: list, critique_runs: list = ()) -> str:
     """What the chapters read besides their source: the library's code (every module, docstrings left out), the
-    run and analysis directories of the preset's experiments and the critique's and the faithfulness lab's
-    directories (whose names carry their own keys)."""
+    run and analysis directories of the preset's experiments (``finished``: pairs of paths) and the critique's and
+    the faithfulness lab's directories (whose names carry their own keys)."""
     from ..results.fingerprint import LIBRARY_CODE, code_fingerprint
 
     digest = hashlib.sha256(code_fingerprint(LIBRARY_CODE).encode())
     for run, analysis in finished:
-        digest.update(f"{run.directory.name}/{analysis.directory.name}".encode())
+        digest.update(f"{Path(run).name}/{Path(analysis).name}".encode())
     for directory in critique_runs:
         digest.update(directory.name.encode())
     return digest.hexdigest()
@@ -225,12 +224,34 @@ def no_data_message(preset: str, data_dir) -> str:
             f"official sources{where}")
 
 
+def run_experiments_here(experiments: list, *, data_dir: str, runs_dir: str, device: str = "auto",
+                         progress: bool = True, on_step=None) -> list[dict]:
+    """Every experiment trained (or loaded) and analysed (or loaded) in this process, one after the other
+    (:func:`~attnlib.book.cluster.experiment_task`); ``on_step(number, experiment)`` is called before each. Returns
+    their results in order."""
+    from .cluster import experiment_task
+    from ..plumbing.device import threads_key
+
+    results = []
+    for number, experiment in enumerate(experiments, 1):
+        if on_step is not None:
+            on_step(number, experiment)
+        results.append(experiment_task(experiment, data_dir, runs_dir, device, threads_key(), progress))
+        for message in results[-1]["warnings"]:
+            warnings.warn(message, OneLineWarning, stacklevel=2)
+    return results
+
+
 def build_book(preset: str = "default", *, root: str | Path = ".", data_dir=None, runs_dir=None,
-               device: str = "auto", progress: bool = True, download: bool | None = None) -> dict:
+               device: str = "auto", progress: bool = True, download: bool | None = None,
+               workers: int | None = None, scheduler: str | None = None) -> dict:
     """Run the preset's experiments, execute every chapter and build the HTML book.
 
     With ``download`` (default: ``$ATTNLIB_DOWNLOAD``), the preset's missing dataset files are downloaded first
-    (:func:`fetch_preset_data`), before anything is trained.
+    (:func:`fetch_preset_data`), before anything is trained. With ``workers`` (a local Dask cluster of that many
+    processes) or ``scheduler`` (the address of a running one), every experiment is a task on the cluster
+    (:mod:`attnlib.book.cluster`), and this process and the chapters use the cluster's thread count (left set
+    afterwards: :func:`~attnlib.book.cluster.use_cluster_threads`).
 
     Returns
     -------
@@ -247,29 +268,54 @@ def build_book(preset: str = "default", *, root: str | Path = ".", data_dir=None
     experiments = chosen.experiments(available_datasets(data_dir))
     if not experiments:
         raise AttnlibError(no_data_message(preset, data_dir))
-    check_prerequisites()
+    if workers is None and scheduler is None:
+        check_prerequisites()
+        return _build(preset, experiments, root, data_dir, runs_dir, device, progress)
+    from .cluster import start_cluster, use_cluster_threads
+
+    cluster = start_cluster(workers, scheduler)   # an address that does not answer fails here, within seconds
+    try:
+        check_prerequisites()
+        if progress:
+            tqdm.write(f"Dask: {len(cluster.workers)} workers, {cluster.threads} torch thread(s) per experiment; "
+                       f"dashboard {cluster.dashboard}")
+        use_cluster_threads(cluster.threads)
+        return _build(preset, experiments, root, data_dir, runs_dir, device, progress, cluster)
+    finally:
+        cluster.close()
+
+
+def _build(preset, experiments, root, data_dir, runs_dir, device, progress, cluster=None) -> dict:
     timings: dict[str, float] = {}
     timeline = Timeline(timeline_path(root))
     n_steps = len(experiments) + len(CHAPTERS) + 3
     steps = tqdm(total=n_steps, desc=f"book ({preset})", disable=not progress)
-    started, finished = time.perf_counter(), []
-    for number, experiment in enumerate(experiments, 1):
-        steps.set_description(f"book ({preset}): experiment {number}/{len(experiments)}, {experiment.label}")
-        step_started = time.perf_counter()
-        dataset = load_dataset(experiment.run.dataset, data_dir, progress=progress)
-        reused = experiment_finished(experiment, runs_dir=runs_dir, dataset=dataset)
-        run, analysis = run_experiment(experiment, data_dir=data_dir, runs_dir=runs_dir, device=device,
-                                       progress=progress, dataset=dataset)
-        seconds = time.perf_counter() - step_started
-        finished.append((run, analysis))
-        timeline.add("experiment", experiment.label, seconds, reused=reused,
-                     train_seconds=run.metrics.get("train_seconds"),
-                     analysis_seconds=sum(analysis.seconds.values()) if analysis.seconds else None)
+    started = time.perf_counter()
+    if cluster is None:
+        def on_step(number, experiment):
+            steps.set_description(f"book ({preset}): experiment {number}/{len(experiments)}, {experiment.label}")
+            if number > 1:
+                steps.update()
+
+        done = run_experiments_here(experiments, data_dir=data_dir, runs_dir=runs_dir, device=device,
+                                    progress=progress, on_step=on_step)
         steps.update()
+    else:
+        from .cluster import run_experiments_on_cluster
+
+        steps.set_description(f"book ({preset}): {len(experiments)} experiments on the Dask cluster")
+        done = run_experiments_on_cluster(cluster, experiments, data_dir=data_dir, runs_dir=runs_dir, device=device,
+                                          progress=progress)
+        steps.update(len(experiments))
+    for result in done:
+        timeline.add("experiment", result["label"], result["seconds"], reused=result["reused"],
+                     train_seconds=result["train_seconds"], analysis_seconds=result["analysis_seconds"],
+                     worker=result["worker"])
+    finished = [(Path(result["run"]), Path(result["analysis"])) for result in done]
     timings["experiments"] = time.perf_counter() - started
     steps.set_description(f"book ({preset}): the critique's runs")
     started = time.perf_counter()
-    critique_runs = run_critique_stage(preset, timeline, {run.directory for run, _ in finished}, data_dir=data_dir,
+    critique_runs = run_critique_stage(preset, timeline, {run for run, _ in finished}, data_dir=data_dir,
                                        runs_dir=runs_dir, device=device, progress=progress)
     timings["critique"] = time.perf_counter() - started
     steps.update()

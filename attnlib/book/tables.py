@@ -366,12 +366,16 @@ def provenance_table(results: list[Result], data_dir=None) -> pd.DataFrame:
 
 
 def build_timeline(results: list[Result], root=None) -> pd.DataFrame:
-    """The timeline of the last ``attnlib book`` build (:func:`attnlib.book.timeline.read_timeline`), or, for a chapter
-    executed on its own, one row per experiment of ``results`` with its training and analysis seconds."""
+    """The timeline of the last ``attnlib book`` build (:func:`attnlib.book.timeline.read_timeline`; its ``worker``
+    column only when a Dask worker ran an experiment), or, for a chapter executed on its own, one row per experiment
+    of ``results`` with its training and analysis seconds."""
     from .timeline import read_timeline
 
     timeline = read_timeline(root)
     if timeline is not None:
+        workers = timeline.get("worker", pd.Series(dtype=object)).dropna()
+        if workers.empty or set(workers) == {"this process"}:
+            timeline = timeline.drop(columns=["worker"], errors="ignore")
         return timeline
     return pd.DataFrame([{"kind": "experiment", "name": r.label, "seconds": float("nan"), "reused": None,
                           "train_seconds": r.run.metrics.get("train_seconds"),

@@ -10,14 +10,14 @@ from ..plumbing.io import atomic_path
 
 __all__ = ["TIMELINE_COLUMNS", "Timeline", "timeline_path", "read_timeline"]
 
-TIMELINE_COLUMNS = ("step", "kind", "name", "seconds", "reused", "train_seconds", "analysis_seconds")
+TIMELINE_COLUMNS = ("step", "kind", "name", "seconds", "reused", "train_seconds", "analysis_seconds", "worker")
 """Columns of ``_build/timeline.csv``: one row per experiment, chapter and the HTML step, in build order.
 
 ``kind`` is ``experiment``, ``chapter``, ``html`` or ``slides`` (the decks the command line writes after the HTML).
 ``seconds`` is the wall time of the step in that build. ``reused`` is True for an unchanged chapter that was
 not executed, and for an experiment that was trained and analysed before the step (it was only loaded). ``train_seconds`` and ``analysis_seconds`` are, for
 experiments, the time the training and the analysis stages took when they were computed (possibly in an
-earlier build).
+earlier build). ``worker`` is, for experiments, the Dask worker that ran it (``this process`` in a serial build).
 """
 
 
@@ -47,9 +47,11 @@ class Timeline:
             timeline.rows = pd.read_csv(timeline.path).to_dict("records")
         return timeline
 
-    def add(self, kind: str, name: str, seconds: float, reused: bool, train_seconds=None, analysis_seconds=None):
+    def add(self, kind: str, name: str, seconds: float, reused: bool, train_seconds=None, analysis_seconds=None,
+            worker=None):
         self.rows.append({"step": len(self.rows) + 1, "kind": kind, "name": name, "seconds": round(seconds, 3),
-                          "reused": reused, "train_seconds": train_seconds, "analysis_seconds": analysis_seconds})
+                          "reused": reused, "train_seconds": train_seconds, "analysis_seconds": analysis_seconds,
+                          "worker": worker})
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(self.path) as tmp:
             pd.DataFrame(self.rows, columns=list(TIMELINE_COLUMNS)).to_csv(tmp, index=False)
