@@ -301,7 +301,7 @@ def _estimate_book(args) -> int:
     import torch
 
     from .book.build import fetch_preset_data
-    from .book.estimate import estimate_preset
+    from .book.estimate import estimate_preset, wall_time_on_workers
     from .plumbing import paths
     from .plumbing.io import atomic_path
 
@@ -319,6 +319,12 @@ def _estimate_book(args) -> int:
     print(table[shown].to_string(index=False, float_format=lambda v: f"{v:.3g}"))
     print(f"total: {table['train_seconds'].sum() / 3600:.2f} h training + {table['analysis_seconds'].sum() / 3600:.2f} h "
           f"analysis = {table['total_seconds'].sum() / 3600:.2f} h (chapters and HTML not included); written to {out}")
+    if args.workers:
+        wall, loads = wall_time_on_workers(table["total_seconds"], args.workers)
+        print(f"on {args.workers} workers like this machine (longest experiment first onto the least loaded worker): "
+              f"{wall / 3600:.2f} h of experiments, the busiest worker {loads[0] / 3600:.2f} h and the idlest "
+              f"{loads[-1] / 3600:.2f} h; the longest experiment alone takes {table['total_seconds'].max() / 3600:.2f} h "
+              "(the critique, the faithfulness lab, the chapters and the HTML follow on this machine)")
     return 0
 
 

@@ -168,3 +168,28 @@ def test_the_command_line_with_a_dead_scheduler_prints_one_line_and_trains_nothi
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and err[0].startswith("error: no Dask scheduler answers at tcp://127.0.0.1:9")
     assert time.perf_counter() - started < 30 and not (tmp_path / "runs").exists()
+
+
+def test_a_running_scheduler_is_used_and_one_without_workers_is_one_line():
+    import distributed
+
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=":0") as local:
+        joined = start_cluster(scheduler=local.scheduler_address)
+        try:
+            assert joined.threads == 1 and joined.workers == sorted(local.scheduler_info["workers"])
+            assert joined.local is None and joined.dashboard
+        finally:
+            joined.close()
+    with distributed.LocalCluster(n_workers=0, dashboard_address=":0") as empty:
+        with pytest.raises(AttnlibError, match=r"has no worker after 1 s; start workers \(dask worker tcp://"):
+            start_cluster(scheduler=empty.scheduler_address, worker_wait=1)
+
+
+def test_the_critique_and_the_faithfulness_lab_are_one_task_per_dataset_in_plan_order():
+    from attnlib.book.cluster import stage_datasets
+    from conftest import real_data_dir
+
+    if real_data_dir() is None:
+        pytest.skip("the quick preset needs the SST and bAbI data: set ATTNLIB_DATA")
+    assert stage_datasets("quick", str(real_data_dir())) == [("critique", "sst"), ("faithfulness", "sst"),
+                                                             ("faithfulness", "planted")]

@@ -80,3 +80,19 @@ def test_estimate_scales_the_timed_sample_to_the_whole_experiment():
     assert estimate["epochs"] == 3 and estimate["batches_per_epoch"] == 8 and estimate["analysed"] == 10
     assert estimate["train_seconds"] == pytest.approx(3 * (8 * estimate["seconds_per_batch"] + estimate["dev_seconds"]))
     assert estimate["analysis_seconds"] == pytest.approx(10 * estimate["seconds_per_instance"])
+
+
+def test_wall_time_on_workers_puts_the_longest_first_onto_the_least_loaded():
+    from attnlib.book.estimate import wall_time_on_workers
+
+    assert wall_time_on_workers([5, 4, 3, 3, 3], 2) == (10.0, [10.0, 8.0])      # LPT's, not the best (9)
+    assert wall_time_on_workers([2, 7, 1], 1) == (10.0, [10.0])
+    assert wall_time_on_workers([2, 7, 1], 8)[0] == 7.0
+    rng = __import__("random").Random(0)
+    tasks = [rng.uniform(1, 100) for _ in range(40)]
+    for workers in (1, 3, 8, 32):
+        wall, loads = wall_time_on_workers(tasks, workers)
+        assert len(loads) == workers and sum(loads) == pytest.approx(sum(tasks))
+        assert max(max(tasks), sum(tasks) / workers) - 1e-9 <= wall <= sum(tasks) / workers + max(tasks)
+    with pytest.raises(ValueError, match="at least 1"):
+        wall_time_on_workers(tasks, 0)

@@ -55,10 +55,12 @@ def _inputs_key(finished: list, critique_runs: list = ()) -> str:
     return digest.hexdigest()
 
 
-def run_critique_stage(preset: str, timeline: Timeline, known: set, *, data_dir, runs_dir, device, progress) -> list:
-    """Train (or load) the critique's runs of ``preset`` (:func:`attnlib.book.critique.run_critique`); one timeline
-    row per dataset with the training seconds of its runs that are not experiments of the preset (``known``: their
-    directories). Returns the critique's run directories ([] when the preset has no critique settings)."""
+def run_critique_stage(preset: str, timeline: Timeline, known: set, *, data_dir, runs_dir, device, progress,
+                       datasets=None) -> list:
+    """Train (or load) the critique's runs of ``preset`` (:func:`attnlib.book.critique.run_critique`; ``datasets``:
+    only those); one timeline row per dataset with the training seconds of its runs that are not experiments of the
+    preset (``known``: their directories). Returns the critique's run directories ([] when the preset has no
+    critique settings)."""
     from .critique import run_critique
 
     if get_preset(preset).critique is None:
@@ -74,18 +76,19 @@ def run_critique_stage(preset: str, timeline: Timeline, known: set, *, data_dir,
         row["runs"] += 1
         row["reused"] &= reused
 
-    results = run_critique(preset, data_dir=data_dir, runs_dir=runs_dir, device=device, progress=progress,
-                           on_run=record)
+    results = run_critique(preset, datasets=datasets, data_dir=data_dir, runs_dir=runs_dir, device=device,
+                           progress=progress, on_run=record)
     for dataset, row in per_dataset.items():
         timeline.add("experiment", f"critique: {dataset} ({row['runs']} runs)", row["seconds"], reused=row["reused"],
                      train_seconds=row["train"])
     return [run.directory for run in results.runs]
 
 
-def run_faithfulness_stage(preset: str, timeline: Timeline, *, data_dir, runs_dir, device, progress) -> list:
+def run_faithfulness_stage(preset: str, timeline: Timeline, *, data_dir, runs_dir, device, progress,
+                           datasets=None) -> list:
     """Train what the faithfulness chapter of ``preset`` lacks and measure every explainer
-    (:func:`attnlib.book.faithfulness.run_faithfulness`); one timeline row per dataset. Returns the directories
-    holding the measures ([] when the preset has no faithfulness settings)."""
+    (:func:`attnlib.book.faithfulness.run_faithfulness`; ``datasets``: only those); one timeline row per dataset.
+    Returns the directories holding the measures ([] when the preset has no faithfulness settings)."""
     from .faithfulness import run_faithfulness
 
     if get_preset(preset).faithfulness is None:
@@ -98,8 +101,8 @@ def run_faithfulness_stage(preset: str, timeline: Timeline, *, data_dir, runs_di
         row["models"] += 1
         row["reused"] &= reused
 
-    results = run_faithfulness(preset, data_dir=data_dir, runs_dir=runs_dir, device=device, progress=progress,
-                               on_model=record)
+    results = run_faithfulness(preset, datasets=datasets, data_dir=data_dir, runs_dir=runs_dir, device=device,
+                               progress=progress, on_model=record)
     for dataset, row in per_dataset.items():
         timeline.add("experiment", f"faithfulness: {dataset} ({row['models']} models)", row["seconds"],
                      reused=row["reused"])
@@ -313,18 +316,34 @@ def _build(preset, experiments, root, data_dir, runs_dir, device, progress, clus
                      worker=result["worker"])
     finished = [(Path(result["run"]), Path(result["analysis"])) for result in done]
     timings["experiments"] = time.perf_counter() - started
-    steps.set_description(f"book ({preset}): the critique's runs")
-    started = time.perf_counter()
-    critique_runs = run_critique_stage(preset, timeline, {run for run, _ in finished}, data_dir=data_dir,
+    if cluster is None:
+        steps.set_description(f"book ({preset}): the critique's runs")
+        started = time.perf_counter()
+        critique_runs = run_critique_stage(preset, timeline, {run for run, _ in finished}, data_dir=data_dir,
+                                           runs_dir=runs_dir, device=device, progress=progress)
+        timings["critique"] = time.perf_counter() - started
+        steps.update()
+        steps.set_description(f"book ({preset}): the faithfulness lab")
+        started = time.perf_counter()
+        faithfulness_dirs = run_faithfulness_stage(preset, timeline, data_dir=data_dir, runs_dir=runs_dir,
+                                                   device=device, progress=progress)
+        timings["faithfulness lab"] = time.perf_counter() - started
+        steps.update()
+    else:
+        from .cluster import run_stages_on_cluster
+
+        steps.set_description(f"book ({preset}): the critique and the faithfulness lab on the Dask cluster")
+        started = time.perf_counter()
+        stages = run_stages_on_cluster(cluster, preset, [run for run, _ in finished], data_dir=data_dir,
                                        runs_dir=runs_dir, device=device, progress=progress)
-    timings["critique"] = time.perf_counter() - started
-    steps.update()
-    steps.set_description(f"book ({preset}): the faithfulness lab")
-    started = time.perf_counter()
-    faithfulness_dirs = run_faithfulness_stage(preset, timeline, data_dir=data_dir, runs_dir=runs_dir, device=device,
-                                               progress=progress)
-    timings["faithfulness lab"] = time.perf_counter() - started
-    steps.update()
+        for stage in stages:
+            for row in stage["rows"]:
+                timeline.add(**row, worker=stage["worker"])
+        critique_runs = [Path(d) for stage in stages if stage["stage"] == "critique" for d in stage["directories"]]
+        faithfulness_dirs = [Path(d) for stage in stages if stage["stage"] == "faithfulness"
+                             for d in stage["directories"]]
+        timings["critique"] = timings["faithfulness lab"] = time.perf_counter() - started
+        steps.update(2)
     parameters = {"preset": preset, "data_dir": data_dir, "runs_dir": runs_dir, "device": device,
                   "whole_preset": True}
     inputs = _inputs_key(finished, [*critique_runs, *faithfulness_dirs])

@@ -30,10 +30,14 @@ from ..plumbing.device import available_cores
 from ..plumbing.errors import AttnlibError, ConfigError, OneLineWarning
 
 __all__ = ["Cluster", "SCHEDULER_TIMEOUT", "check_shared_storage", "cluster_threads", "experiment_task",
-           "run_experiments_on_cluster", "start_cluster", "use_cluster_threads"]
+           "run_experiments_on_cluster", "run_stages_on_cluster", "stage_datasets", "stage_task", "start_cluster",
+           "use_cluster_threads"]
 
 SCHEDULER_TIMEOUT = 10
-"""Seconds to wait for a scheduler (``--scheduler``) to answer, and then for its first worker."""
+"""Seconds to wait for a scheduler (``--scheduler``) to answer."""
+
+WORKER_WAIT = 600
+"""Seconds to wait for a running scheduler's first worker (batch jobs of dask-jobqueue may queue for minutes)."""
 
 _INSTALL = "install the cluster extra: pip install -e '.[cluster]' (make env does this)"
 
@@ -82,10 +86,10 @@ def _distributed():
 
 
 def start_cluster(workers: int | None = None, scheduler: str | None = None, *,
-                  timeout: float = SCHEDULER_TIMEOUT) -> Cluster:
+                  timeout: float = SCHEDULER_TIMEOUT, worker_wait: float = WORKER_WAIT) -> Cluster:
     """A local cluster of ``workers`` processes (one task at a time each), or a client of the scheduler at
     ``scheduler``. Raises :class:`AttnlibError` (one line) when the scheduler does not answer within ``timeout``
-    seconds or has no worker."""
+    seconds, or has no worker after ``worker_wait`` seconds."""
     if (workers is None) == (scheduler is None):
         raise ConfigError("give either a number of local workers (--workers N) or a scheduler (--scheduler ADDRESS)")
     if workers is not None and workers < 1:
@@ -108,10 +112,12 @@ def start_cluster(workers: int | None = None, scheduler: str | None = None, *,
                            "dask-jobqueue's cluster.scheduler_address) or use --workers N for a cluster on this "
                            "machine") from None
     try:
-        client.wait_for_workers(1, timeout=timeout)
+        if not client.scheduler_info(n_workers=-1)["workers"]:
+            tqdm.write(f"waiting up to {worker_wait / 60:g} min for a worker to join the scheduler at {scheduler}")
+        client.wait_for_workers(1, timeout=worker_wait)
     except (OSError, TimeoutError):
         client.close()
-        raise AttnlibError(f"the Dask scheduler at {scheduler} has no worker after {timeout:g} s; start workers "
+        raise AttnlibError(f"the Dask scheduler at {scheduler} has no worker after {worker_wait:g} s; start workers "
                            f"(dask worker {scheduler} --nthreads 1) and run the command again") from None
     return Cluster(client, threads)
 
@@ -153,6 +159,16 @@ def check_shared_storage(cluster: Cluster, runs_dir: str, data_dir: str) -> None
             probe.unlink(missing_ok=True)
 
 
+def _worker_address() -> str:
+    """The address of the Dask worker running the current task, or ``this process`` outside one."""
+    try:
+        from distributed import get_worker
+
+        return get_worker().address
+    except (ImportError, ValueError):
+        return "this process"
+
+
 def experiment_task(experiment, data_dir: str, runs_dir: str, device: str, threads: int, progress: bool = False) -> dict:
     """On a worker (or in this process): train (or load) and analyse (or load) ``experiment`` with ``threads`` torch
     threads; ``progress``: tqdm bars of its epochs and stages.
@@ -166,12 +182,7 @@ def experiment_task(experiment, data_dir: str, runs_dir: str, device: str, threa
     from ..plumbing.device import configure_threads
     from .experiments import experiment_finished, run_experiment
 
-    try:
-        from distributed import get_worker
-
-        worker = get_worker().address
-    except (ImportError, ValueError):
-        worker = "this process"
+    worker = _worker_address()
     configure_threads(threads)
     started = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
@@ -187,6 +198,36 @@ def experiment_task(experiment, data_dir: str, runs_dir: str, device: str, threa
             "warnings": [str(w.message) for w in caught if issubclass(w.category, OneLineWarning)]}
 
 
+def _run_tasks(cluster: Cluster, calls: list, *, what: str, progress: bool, retries: int) -> list[dict]:
+    """``calls`` (``(label, function, *arguments)``) as Dask tasks; their results in order. The one-line warnings
+    they raised are repeated here; the first error of a task that failed for good is raised once all have ended."""
+    distributed = _distributed()
+    futures = [cluster.client.submit(function, *arguments, key=f"{what}-{number}-{uuid.uuid4().hex[:8]}",
+                                     retries=retries, pure=False)
+               for number, (_, function, *arguments) in enumerate(calls)]
+    order = {future.key: number for number, future in enumerate(futures)}
+    results: list = [None] * len(futures)
+    failures = []
+    bar = tqdm(total=len(futures), desc=f"{what} on {len(cluster.workers)} Dask workers", disable=not progress)
+    for future in distributed.as_completed(futures):
+        if future.status == "error":
+            failures.append((calls[order[future.key]][0], future.exception()))
+        else:
+            result = future.result()
+            for message in result["warnings"]:
+                warnings.warn(message, OneLineWarning, stacklevel=3)
+            results[order[future.key]] = result
+        bar.update()
+    bar.close()
+    if failures:
+        label, error = failures[0]
+        if isinstance(error, AttnlibError):
+            raise error
+        raise AttnlibError(f"{label} failed on the cluster ({type(error).__name__}: {error}); {len(failures)} of "
+                           f"{len(calls)} {what} failed; run the same command again to retry them")
+    return results
+
+
 def run_experiments_on_cluster(cluster: Cluster, experiments: list, *, data_dir: str, runs_dir: str,
                                device: str = "auto", progress: bool = True, retries: int = 2) -> list[dict]:
     """Every experiment as a Dask task on ``cluster`` (:func:`experiment_task`), after
@@ -196,32 +237,71 @@ def run_experiments_on_cluster(cluster: Cluster, experiments: list, *, data_dir:
     progress bar counts finished experiments over the cluster. The one-line warnings of the tasks are repeated
     here, and the first error of a task that fails for good is raised (after the others finished).
     """
-    distributed = _distributed()
     check_shared_storage(cluster, runs_dir, data_dir)
-    futures = [cluster.client.submit(experiment_task, experiment, data_dir, runs_dir, device, cluster.threads,
-                                     key=f"experiment-{number}-{uuid.uuid4().hex[:8]}", retries=retries, pure=False)
-               for number, experiment in enumerate(experiments)]
-    order = {future.key: number for number, future in enumerate(futures)}
-    results: list = [None] * len(futures)
-    failures = []
-    bar = tqdm(total=len(futures), desc=f"experiments on {len(cluster.workers)} Dask workers", disable=not progress)
-    for future in distributed.as_completed(futures):
-        if future.status == "error":
-            failures.append((experiments[order[future.key]].label, future.exception()))
+    calls = [(f"experiment {experiment.label}", experiment_task, experiment, data_dir, runs_dir, device,
+              cluster.threads) for experiment in experiments]
+    return _run_tasks(cluster, calls, what="experiments", progress=progress, retries=retries)
+
+
+class _TimelineRows:
+    """A stage's timeline rows, collected on a worker for the client's timeline (the interface of ``Timeline.add``)."""
+
+    def __init__(self):
+        self.rows = []
+
+    def add(self, kind, name, seconds, reused, train_seconds=None, analysis_seconds=None, worker=None):
+        self.rows.append({"kind": kind, "name": name, "seconds": seconds, "reused": reused,
+                          "train_seconds": train_seconds, "analysis_seconds": analysis_seconds})
+
+
+def stage_task(stage: str, preset: str, dataset: str, known: list, data_dir: str, runs_dir: str, device: str,
+               threads: int) -> dict:
+    """On a worker: the ``critique`` or ``faithfulness`` stage of the book for one ``dataset``
+    (:func:`~attnlib.book.build.run_critique_stage`, :func:`~attnlib.book.build.run_faithfulness_stage`; ``known``:
+    the experiments' run directories). Returns ``directories``, the timeline ``rows``, ``worker`` and ``warnings``."""
+    from ..plumbing.device import configure_threads
+    from .build import run_critique_stage, run_faithfulness_stage
+
+    configure_threads(threads)
+    rows = _TimelineRows()
+    options = {"data_dir": data_dir, "runs_dir": runs_dir, "device": device, "progress": False, "datasets": [dataset]}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", OneLineWarning)
+        if stage == "critique":
+            directories = run_critique_stage(preset, rows, set(map(Path, known)), **options)
         else:
-            result = future.result()
-            for message in result["warnings"]:
-                warnings.warn(message, OneLineWarning, stacklevel=2)
-            results[order[future.key]] = result
-        bar.update()
-    bar.close()
-    if failures:
-        label, error = failures[0]
-        if isinstance(error, AttnlibError):
-            raise error
-        raise AttnlibError(f"experiment {label} failed on the cluster ({type(error).__name__}: {error}); "
-                           f"{len(failures)} of {len(experiments)} failed; run the same command again to retry them")
-    return results
+            directories = run_faithfulness_stage(preset, rows, **options)
+    return {"directories": [str(d) for d in directories], "rows": rows.rows, "worker": _worker_address(),
+            "warnings": [str(w.message) for w in caught if issubclass(w.category, OneLineWarning)]}
+
+
+def stage_datasets(preset: str, data_dir: str) -> list[tuple[str, str]]:
+    """``(stage, dataset)`` for the critique's and then the faithfulness lab's datasets of ``preset``, in the order
+    of their plans."""
+    from .critique import critique_plan
+    from .faithfulness import faithfulness_plan
+    from .presets import get_preset
+
+    chosen, pairs = get_preset(preset), []
+    if chosen.critique is not None:
+        pairs += [("critique", d) for d in dict.fromkeys(p.dataset for p in critique_plan(preset, data_dir=data_dir))]
+    if chosen.faithfulness is not None:
+        pairs += [("faithfulness", d) for d in dict.fromkeys(p.run.dataset for p in
+                                                              faithfulness_plan(preset, data_dir=data_dir))]
+    return pairs
+
+
+def run_stages_on_cluster(cluster: Cluster, preset: str, known: list, *, data_dir: str, runs_dir: str,
+                          device: str = "auto", progress: bool = True, retries: int = 2) -> list[dict]:
+    """The critique's and the faithfulness lab's work for ``preset``, one Dask task per stage and dataset
+    (:func:`stage_task`), once the experiments (``known``: their run directories) have finished. Returns, per
+    ``(stage, dataset)`` of :func:`stage_datasets`, the task's result with ``stage`` added."""
+    pairs = stage_datasets(preset, data_dir)
+    calls = [(f"the {stage} of {dataset}", stage_task, stage, preset, dataset, [str(k) for k in known], data_dir,
+              runs_dir, device, cluster.threads) for stage, dataset in pairs]
+    results = _run_tasks(cluster, calls, what="critique and faithfulness datasets", progress=progress,
+                         retries=retries)
+    return [{**result, "stage": stage} for (stage, _), result in zip(pairs, results)]
 
 
 def use_cluster_threads(threads: int) -> None:

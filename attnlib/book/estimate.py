@@ -13,6 +13,7 @@ less than a full run does, so the analysis estimate errs on the long side.
 """
 from __future__ import annotations
 
+import heapq
 import time
 
 import pandas as pd
@@ -26,7 +27,7 @@ from ..results.analyses import sample_indices
 from ..results.runs import initial_model, training_view
 from ..training.recipe import TrainConfig, epoch_seed, make_optimizer, positive_weight, predict_split, train_epoch
 
-__all__ = ["estimate_experiment", "estimate_preset"]
+__all__ = ["estimate_experiment", "estimate_preset", "wall_time_on_workers"]
 
 
 def _seconds(function) -> float:
@@ -105,3 +106,24 @@ def estimate_preset(preset: str, *, data_dir=None, n_batches: int = 8, n_instanc
     table = pd.DataFrame(rows)
     table["total_seconds"] = table["train_seconds"] + table["analysis_seconds"]
     return table
+
+
+def wall_time_on_workers(seconds, workers: int) -> tuple[float, list[float]]:
+    """The wall time of tasks taking ``seconds`` on ``workers`` workers that each run one task at a time, scheduled
+    longest first onto the least loaded worker (Graham's LPT rule: within 4/3 of the best possible schedule).
+
+    Returns
+    -------
+    wall : float
+        The busiest worker's seconds.
+    loads : list of float, one per worker
+        Seconds of work per worker, busiest first.
+    """
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1; got {workers}")
+    loads = [(0.0, worker) for worker in range(workers)]
+    for task in sorted(map(float, seconds), reverse=True):
+        load, worker = heapq.heappop(loads)
+        heapq.heappush(loads, (load + task, worker))
+    busiest = sorted((load for load, _ in loads), reverse=True)
+    return busiest[0], busiest
