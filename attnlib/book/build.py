@@ -17,13 +17,12 @@ import shutil
 import subprocess
 import sys
 import time
-import warnings
 from pathlib import Path
 
 from tqdm.auto import tqdm
 
 from ..plumbing import paths
-from ..plumbing.errors import AttnlibError, OneLineWarning
+from ..plumbing.errors import AttnlibError
 from .presets import available_datasets, get_preset
 from .timeline import Timeline, timeline_path
 
@@ -233,15 +232,12 @@ def run_experiments_here(experiments: list, *, data_dir: str, runs_dir: str, dev
     (:func:`~attnlib.book.cluster.experiment_task`); ``on_step(number, experiment)`` is called before each. Returns
     their results in order."""
     from .cluster import experiment_task
-    from ..plumbing.device import threads_key
 
     results = []
     for number, experiment in enumerate(experiments, 1):
         if on_step is not None:
             on_step(number, experiment)
-        results.append(experiment_task(experiment, data_dir, runs_dir, device, threads_key(), progress))
-        for message in results[-1]["warnings"]:
-            warnings.warn(message, OneLineWarning, stacklevel=2)
+        results.append(experiment_task(experiment, data_dir, runs_dir, device, progress=progress))
     return results
 
 

@@ -21,12 +21,13 @@ import os
 import time
 import uuid
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from ..plumbing.device import available_cores
+from ..plumbing.device import available_cores, configured_threads
 from ..plumbing.errors import AttnlibError, ConfigError, OneLineWarning
 
 __all__ = ["Cluster", "SCHEDULER_TIMEOUT", "check_shared_storage", "cluster_threads", "experiment_task",
@@ -69,12 +70,7 @@ class Cluster:
 def cluster_threads(workers: int | None) -> int:
     """torch's threads per task: ``$ATTNLIB_THREADS`` when set, else this machine's cores shared among ``workers``
     local workers, else (a remote cluster, whose workers run one task per core) 1."""
-    value = os.environ.get("ATTNLIB_THREADS", "")
-    if value:
-        if not (value.isdigit() and int(value) >= 1):
-            raise ConfigError(f"ATTNLIB_THREADS must be a positive integer; got {value!r}")
-        return int(value)
-    return max(1, available_cores() // workers) if workers else 1
+    return configured_threads() or (max(1, available_cores() // workers) if workers else 1)
 
 
 def _distributed():
@@ -159,6 +155,21 @@ def check_shared_storage(cluster: Cluster, runs_dir: str, data_dir: str) -> None
             probe.unlink(missing_ok=True)
 
 
+@contextmanager
+def _one_line_warnings(record: bool = True):
+    """Yield a list that receives the messages of the one-line warnings raised in the block (a worker's are sent
+    back to the client, which repeats them); with ``record=False`` they are shown here, as usual, and the list
+    stays empty."""
+    messages: list[str] = []
+    if not record:
+        yield messages
+        return
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", OneLineWarning)
+        yield messages
+    messages += [str(w.message) for w in caught if issubclass(w.category, OneLineWarning)]
+
+
 def _worker_address() -> str:
     """The address of the Dask worker running the current task, or ``this process`` outside one."""
     try:
@@ -169,9 +180,10 @@ def _worker_address() -> str:
         return "this process"
 
 
-def experiment_task(experiment, data_dir: str, runs_dir: str, device: str, threads: int, progress: bool = False) -> dict:
-    """On a worker (or in this process): train (or load) and analyse (or load) ``experiment`` with ``threads`` torch
-    threads; ``progress``: tqdm bars of its epochs and stages.
+def experiment_task(experiment, data_dir: str, runs_dir: str, device: str, threads: int | None = None,
+                    progress: bool = False) -> dict:
+    """On a worker (or in this process): train (or load) and analyse (or load) ``experiment``, with ``threads`` torch
+    threads (None: as they are); ``progress``: tqdm bars of its epochs and stages.
 
     Returns
     -------
@@ -183,10 +195,10 @@ def experiment_task(experiment, data_dir: str, runs_dir: str, device: str, threa
     from .experiments import experiment_finished, run_experiment
 
     worker = _worker_address()
-    configure_threads(threads)
+    if threads is not None:
+        configure_threads(threads)
     started = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", OneLineWarning)
+    with _one_line_warnings(record=worker != "this process") as caught:
         dataset = load_dataset(experiment.run.dataset, data_dir, progress=progress)
         reused = experiment_finished(experiment, runs_dir=runs_dir, dataset=dataset)
         run, analysis = run_experiment(experiment, data_dir=data_dir, runs_dir=runs_dir, device=device,
@@ -195,7 +207,7 @@ def experiment_task(experiment, data_dir: str, runs_dir: str, device: str, threa
             "seconds": time.perf_counter() - started, "reused": reused,
             "train_seconds": run.metrics.get("train_seconds"),
             "analysis_seconds": sum(analysis.seconds.values()) if analysis.seconds else None, "worker": worker,
-            "warnings": [str(w.message) for w in caught if issubclass(w.category, OneLineWarning)]}
+            "warnings": caught}
 
 
 def _run_tasks(cluster: Cluster, calls: list, *, what: str, progress: bool, retries: int) -> list[dict]:
@@ -265,14 +277,13 @@ def stage_task(stage: str, preset: str, dataset: str, known: list, data_dir: str
     configure_threads(threads)
     rows = _TimelineRows()
     options = {"data_dir": data_dir, "runs_dir": runs_dir, "device": device, "progress": False, "datasets": [dataset]}
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", OneLineWarning)
+    with _one_line_warnings() as caught:
         if stage == "critique":
             directories = run_critique_stage(preset, rows, set(map(Path, known)), **options)
         else:
             directories = run_faithfulness_stage(preset, rows, **options)
     return {"directories": [str(d) for d in directories], "rows": rows.rows, "worker": _worker_address(),
-            "warnings": [str(w.message) for w in caught if issubclass(w.category, OneLineWarning)]}
+            "warnings": caught}
 
 
 def stage_datasets(preset: str, data_dir: str) -> list[tuple[str, str]]:

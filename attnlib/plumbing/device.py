@@ -31,6 +31,15 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def configured_threads() -> int | None:
+    """``$ATTNLIB_THREADS`` as a number, or None when it is not set; anything but a positive integer is one
+    :class:`ConfigError` line."""
+    value = os.environ.get("ATTNLIB_THREADS", "")
+    if value and not (value.isdigit() and int(value) >= 1):
+        raise ConfigError(f"ATTNLIB_THREADS must be a positive integer; got {value!r}")
+    return int(value) if value else None
+
+
 def configure_threads(n_threads: int | None = None) -> int:
     """Set torch's intra-op threads for this process; called once by the entry points (the CLI), never on import.
 
@@ -44,10 +53,7 @@ def configure_threads(n_threads: int | None = None) -> int:
         The number of threads set.
     """
     if n_threads is None:
-        value = os.environ.get("ATTNLIB_THREADS", "")
-        if value and not (value.isdigit() and int(value) >= 1):
-            raise ConfigError(f"ATTNLIB_THREADS must be a positive integer; got {value!r}")
-        n_threads = int(value) if value else available_cores()
+        n_threads = configured_threads() or available_cores()
     torch.set_num_threads(n_threads)
     if torch.cuda.is_available():
         use_deterministic_cuda()
