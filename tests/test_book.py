@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -30,18 +31,39 @@ MIN_FIGURES = {"intro": 0, "data_models": 2, "correlation": 6, "permutation": 2,
 
 
 def test_presets_cover_the_configurations_they_promise():
-    assert set(PRESETS) == {"quick", "default", "paper"}
+    assert set(PRESETS) == {"quick", "default", "paper", "paper-one-seed"}
     paper = get_preset("paper").experiments({"sst", "imdb"})
     assert len(paper) == 6 * (5 + 3) and all(e.analysis.limit is None and e.run.epochs is None for e in paper)
     assert {e.run.seed for e in paper if e.run.dataset == "sst"} == set(range(5))
     default = {(e.run.dataset, e.run.encoder, e.run.attention) for e in get_preset("default").experiments()}
     assert {("sst", "lstm", "tanh"), ("sst", "average", "tanh"), ("babi1", "lstm", "tanh")} <= default
-    with pytest.raises(ConfigError, match="unknown preset 'fast'; choose one of quick, default, paper"):
+    with pytest.raises(ConfigError, match="unknown preset 'fast'; choose one of quick, default, paper, paper-one-seed"):
         get_preset("fast")
     assert get_preset("paper").ablations == "all" and get_preset("quick").ablations == ()
     assert set(get_preset("default").ablations) <= set(ABLATIONS)
     assert all(c in {(d, e, a) for d in get_preset(p).datasets for e, a in get_preset(p).configurations}
                for p in PRESETS for c in get_preset(p).strength)
+
+
+def test_the_one_seed_paper_preset_is_the_paper_preset_with_seed_0():
+    paper, one = get_preset("paper"), get_preset("paper-one-seed")
+    available = {"sst", "imdb", "babi1"}
+    assert [e for e in paper.experiments(available) if e.run.seed == 0] == one.experiments(available)
+    assert one.critique == replace(paper.critique, seeds=2)
+    assert (one.faithfulness, one.ablations, one.strength) == (paper.faithfulness, paper.ablations, paper.strength)
+
+
+def test_a_preset_base_is_merged_table_by_table():
+    from attnlib.book.presets import _read_presets
+
+    table = {"a": {"description": "a", "configurations": [["lstm", "tanh"]], "run": {"sst": {"epochs": 2}},
+                   "critique": {"datasets": ["sst"], "seeds": 3}},
+             "b": {"base": "a", "description": "b", "critique": {"seeds": 1}, "run": {"imdb": {"epochs": 1}}}}
+    b = _read_presets(table)["b"]
+    assert b.description == "b" and b.critique.datasets == ("sst",) and b.critique.seeds == 1
+    assert b.run_overrides == {"sst": {"epochs": 2}, "imdb": {"epochs": 1}}
+    with pytest.raises(ConfigError, match="base 'c' must be a preset"):
+        _read_presets({**table, "d": {"base": "c", "description": "d"}})
 
 
 def test_the_timeline_resumes_with_the_rows_of_the_build(tmp_path):

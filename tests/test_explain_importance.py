@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from attnlib.data.base import Split
-from attnlib.data.batching import make_batch
+from attnlib.data.batching import make_batch, real_token_mask
 from attnlib.explain import gradient_importance, importance_over_split, loo_importance
 from attnlib.explain._batching import _decode_contexts
 from attnlib.explain.loo import LOO_STRATEGIES
@@ -81,6 +81,17 @@ def test_loo_chunking_does_not_change_results(encoder, task):
     for max_elements in (1, 60, 700, 10 ** 9):
         torch.testing.assert_close(loo_importance(model, batch, max_elements=max_elements), reference,
                                    rtol=0, atol=1e-12, equal_nan=True)
+
+
+@pytest.mark.parametrize("task", ["classification", "pair"])
+def test_bilstm_loo_on_long_texts_matches_naive(task):
+    """Texts of 20-70 tokens: the re-run pieces of every removal fall into several length groups of the dense LSTM."""
+    model = random_model(task, "lstm", "tanh", scale=2.0)
+    split = random_split(5, task, seed=8, min_tokens=20, max_tokens=70)
+    fast = importance_over_split("loo", model, split, batch_size=5, progress=False)
+    np.testing.assert_allclose(fast, naive_loo(model, split), rtol=0, atol=1e-12)
+    lengths = torch.tensor([len(s) for s in split.sequences])
+    assert fast[real_token_mask(lengths, int(lengths.max())).numpy()].min() > 0
 
 
 class _UnregisteredEncoder(AverageEncoder):

@@ -56,6 +56,23 @@ def test_shapes_and_attention_support(encoder, attention, task):
 
 @pytest.mark.parametrize("encoder,attention", PAIRS)
 @pytest.mark.parametrize("task", ["classification", "pair"])
+def test_decoding_projected_states_equals_decoding_the_context(encoder, attention, task):
+    """decode_logits(encoded, a) == decode_projected(encoded, sum_t a_t project_states(encoded)_t), for any weights a."""
+    n_classes = 2 if task == "classification" else 5
+    split = random_split(question=task == "pair", n_classes=n_classes, seed=4)
+    model = model_for(encoder, attention, task, n_classes)
+    encoded = model.encode(make_batch(split, range(len(split))))
+    projected = model.project_states(encoded)
+    assert projected.shape == (*encoded.states.shape[:2], 1 if task == "classification" else encoded.states.shape[2] // 2)
+    for attn in (model.attend(encoded), torch.softmax(torch.randn(encoded.mask.shape), -1) * encoded.mask):
+        expected = model.decode_logits(encoded, attn)
+        got = model.decode_projected(encoded, torch.einsum("bs,bsk->bk", attn, projected))
+        torch.testing.assert_close(got, expected, atol=1e-6, rtol=1e-5)
+        assert torch.equal(torch.isinf(got), torch.isinf(expected))           # the pair model's non-candidates
+
+
+@pytest.mark.parametrize("encoder,attention", PAIRS)
+@pytest.mark.parametrize("task", ["classification", "pair"])
 def test_output_does_not_depend_on_batch_padding(encoder, attention, task):
     """An example alone and padded inside a batch of longer ones gets the same output."""
     n_classes = 2 if task == "classification" else 4

@@ -78,7 +78,7 @@ def test_bad_slide_options_give_one_line_errors(quick_setup, tmp_path, capsys):
         main(["slides", "--lang", "fr"])
     assert exit_info.value.code == 2 and "invalid choice: 'fr'" in capsys.readouterr().err
     assert main(["slides", "--preset", "fast", "--data-dir", str(data_dir), "--runs-dir", str(runs)]) == 2
-    assert capsys.readouterr().err.strip() == "error: unknown preset 'fast'; choose one of quick, default, paper"
+    assert capsys.readouterr().err.strip() == "error: unknown preset 'fast'; choose one of quick, default, paper, paper-one-seed"
     assert main(["slides", "--preset", "quick", "--out", str(tmp_path), "--data-dir", str(data_dir),
                  "--runs-dir", str(runs)]) == 2
     assert "is a directory" in capsys.readouterr().err

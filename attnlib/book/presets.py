@@ -179,9 +179,32 @@ def _read_settings(name: str, entry: dict, key: str, kind):
         raise ConfigError(f"preset {name!r}: {key} settings {sorted(settings)} are not all known ({error})") from None
 
 
+def _merged(base: dict, changes: dict) -> dict:
+    """``base`` with ``changes`` applied, tables merged key by key (so ``critique = { seeds = 1 }`` keeps the rest)."""
+    merged = dict(base)
+    for key, value in changes.items():
+        merged[key] = _merged(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+    return merged
+
+
+def _resolve_bases(table: dict) -> dict:
+    """Each entry with ``base = "NAME"`` replaced by preset NAME's entry with this entry's settings applied."""
+    resolved = {}
+    for name, entry in table.items():
+        base = entry.get("base")
+        if base is None:
+            resolved[name] = entry
+            continue
+        if base not in table or "base" in table[base]:
+            raise ConfigError(f"preset {name!r}: base {base!r} must be a preset of presets.toml without a base")
+        resolved[name] = _merged({k: v for k, v in table[base].items() if k != "description"},
+                                 {k: v for k, v in entry.items() if k != "base"})
+    return resolved
+
+
 def _read_presets(table: dict) -> dict[str, Preset]:
     presets = {}
-    for name, entry in table.items():
+    for name, entry in _resolve_bases(table).items():
         datasets = DATASET_NAMES if entry.get("datasets", "all") == "all" else tuple(entry["datasets"])
         unknown = [d for d in datasets if d not in DATASET_NAMES]
         if unknown:

@@ -126,10 +126,33 @@ def _decode_contexts(model: AttentionModel, encoded: Encoded, contexts: torch.Te
     -------
     Tensor, shape (n_rows, n_classes)
     """
-    pseudo = Encoded(states=contexts.unsqueeze(1),
-                     mask=torch.ones(contexts.shape[0], 1, dtype=torch.bool, device=contexts.device),
-                     question=select_rows(encoded.question, rows), candidates=select_rows(encoded.candidates, rows))
+    pseudo = _pseudo_encoded(encoded, contexts, rows)
     return model.decode(pseudo, contexts.new_ones(contexts.shape[0], 1))
+
+
+def _decode_projected(model: AttentionModel, encoded: Encoded, projected_contexts: torch.Tensor,
+                      rows: torch.Tensor) -> torch.Tensor:
+    """:func:`_decode_contexts` for contexts pooled from projected states (:meth:`AttentionModel.project_states`).
+
+    Parameters
+    ----------
+    projected_contexts : Tensor, shape (n_rows, k)
+        ``sum_t attn_t projected_t``.
+    rows : LongTensor, shape (n_rows,)
+
+    Returns
+    -------
+    Tensor, shape (n_rows, n_classes)
+    """
+    pseudo = _pseudo_encoded(encoded, projected_contexts, rows)
+    return model.probabilities(model.decode_projected(pseudo, projected_contexts), pseudo)
+
+
+def _pseudo_encoded(encoded: Encoded, contexts: torch.Tensor, rows: torch.Tensor) -> Encoded:
+    """One pseudo-state per row of ``contexts`` (n_rows, width), with the question and candidates of ``rows``."""
+    return Encoded(states=contexts.unsqueeze(1),
+                   mask=torch.ones(contexts.shape[0], 1, dtype=torch.bool, device=contexts.device),
+                   question=select_rows(encoded.question, rows), candidates=select_rows(encoded.candidates, rows))
 
 
 def _scores(model: AttentionModel, encoded: Encoded) -> torch.Tensor:

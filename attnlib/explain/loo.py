@@ -14,7 +14,7 @@ import torch
 
 from ..data.batching import Batch, length_mask, real_token_mask
 from ..models.attention import masked_softmax
-from ..models.encoders import AverageEncoder, CNNEncoder, LSTMEncoder
+from ..models.encoders import AverageEncoder, CNNEncoder, LSTMEncoder, _direction_weights
 from ..models.model import AttentionModel, Encoded
 from ._batching import DEFAULT_MAX_ELEMENTS, _check_positive, _decode_contexts, _rows, _scores
 from .divergence import tvd
@@ -136,16 +136,12 @@ def _loo_cnn(model: AttentionModel, batch: Batch, encoded: Encoded):
     return run
 
 
-def _bilstm_run(proj, w_hh_t, rows, start, n_steps, h, c, write) -> None:
-    """Run many independent LSTM pieces of both directions in one loop.
+def _bilstm_cell_states(proj: torch.Tensor, w_hh_t: torch.Tensor, lengths: torch.Tensor):
+    """Hidden and cell states of both directions at every position of whole texts (PyTorch's LSTM returns the
+    hidden states only).
 
-    Piece ``j`` of direction ``d`` (0 forward, 1 backward) starts from state ``(h[d, j], c[d, j])`` and
-    processes positions ``start[d, j], start[d, j] + step_d, ...`` (``n_steps[d, j]`` of them, ``step`` = +1
-    forward, -1 backward) of row ``rows[d, j]``. Each direction's pieces are sorted by length, so the active
-    pieces at each step are a prefix (as in packed sequences), and one batched matrix product serves both
-    directions at every step. For whole texts, and for all removals of a text, both directions have the
-    same multiset of lengths, so nothing is wasted; otherwise the shorter prefix is padded with finished
-    pieces whose results are sent to the dummy piece index ``n_pieces``.
+    One loop over positions serves both directions and every row: rows sorted by length, so the active rows at
+    each step are a prefix (as in packed sequences), with one batched matrix product per step.
 
     Parameters
     ----------
@@ -153,49 +149,88 @@ def _bilstm_run(proj, w_hh_t, rows, start, n_steps, h, c, write) -> None:
         Input projections ``x W_ih^T + b_ih + b_hh`` of every position, per direction.
     w_hh_t : Tensor, shape (2, hidden, 4 * hidden)
         Transposed recurrent weights per direction.
-    rows, start, n_steps : LongTensor, shape (2, n_pieces)
-    h, c : Tensor, shape (2, n_pieces, hidden)
-        Initial states.
-    write : callable ``write(pieces, positions, h, c)``
-        Called after each step with the pieces' indices and positions, shape (2, active), and their new
-        states, shape (2, active, hidden); finished pieces padding the shorter direction have index
-        ``n_pieces`` (write their results to a dummy slot).
+    lengths : LongTensor, shape (batch,)
+
+    Returns
+    -------
+    h, c : Tensor, shape (2, batch, seq_len, hidden)
+        Direction 0 forward, 1 backward (the backward state of position p after reading positions
+        ``length - 1 ... p``); zero at padding.
     """
-    if n_steps.numel() == 0:
-        return
-    n_pieces, hidden = n_steps.shape[1], h.shape[-1]
-    order = torch.argsort(n_steps, dim=1, descending=True, stable=True)
-    rows, start, n_steps = rows.gather(1, order), start.gather(1, order), n_steps.gather(1, order)
-    h = h.gather(1, order[..., None].expand_as(h)).clone()
-    c = c.gather(1, order[..., None].expand_as(c)).clone()
-    max_steps = int(n_steps.max())
-    counts = (n_steps[:, None, :] > torch.arange(max_steps, device=n_steps.device)[None, :, None]).sum(2)
-    same = torch.equal(counts[0], counts[1])
-    counts = counts.max(0).values.tolist()
-    step = torch.tensor([[1], [-1]], device=start.device)
-    directions = torch.arange(2, device=start.device)[:, None]
+    n, seq_len, hidden = proj.shape[1], proj.shape[2], w_hh_t.shape[1]
+    cell_h, cell_c = proj.new_zeros(2, n, seq_len, hidden), proj.new_zeros(2, n, seq_len, hidden)
+    order = torch.argsort(lengths, descending=True, stable=True)
+    counts = (lengths[None, :] > torch.arange(int(lengths.max()), device=lengths.device)[:, None]).sum(1).tolist()
+    start = torch.stack([torch.zeros_like(lengths), lengths - 1])[:, order]           # (2, batch)
+    step = torch.tensor([[1], [-1]], device=lengths.device)
+    directions = torch.arange(2, device=lengths.device)[:, None]
     # tanh(x) = 2 sigmoid(2x) - 1, several times faster than torch.tanh on CPU; the g-gate rows are
     # pre-scaled by 2 (exact in floating point) so one sigmoid serves all four gates
     g_slice = slice(2 * hidden, 3 * hidden)
     proj, w_hh_t = proj.clone(), w_hh_t.clone()
     proj[..., g_slice] *= 2
     w_hh_t[..., g_slice] *= 2
-    n_rows, seq_len = proj.shape[1], proj.shape[2]
-    proj = proj.reshape(-1, proj.shape[-1])                        # rows (direction, row, position)
-    row_base = (directions * n_rows + rows) * seq_len              # flat row of position 0 of each piece
+    h, c = proj.new_zeros(2, n, hidden), proj.new_zeros(2, n, hidden)
     for k, a in enumerate(counts):
-        pos = start[:, :a] + step * k
-        pieces = order[:, :a]
-        if not same:
-            finished = n_steps[:, :a] <= k
-            pos = torch.where(finished, torch.zeros_like(pos), pos)
-            pieces = torch.where(finished, torch.full_like(pieces, n_pieces), pieces)
-        inputs = proj.index_select(0, (row_base[:, :a] + pos).reshape(-1)).view(2, a, -1)
-        gates = torch.sigmoid(inputs + torch.bmm(h[:, :a], w_hh_t))                           # i, f, g, o
+        rows = order[:a]
+        flat = ((directions * n + rows) * seq_len + start[:, :a] + step * k).reshape(-1)   # (direction, row, position)
+        inputs = proj.view(-1, proj.shape[-1]).index_select(0, flat).view(2, a, -1)
+        gates = torch.sigmoid(inputs + torch.bmm(h[:, :a], w_hh_t))                       # i, f, g, o
         c_new = gates[..., hidden: 2 * hidden] * c[:, :a] + gates[..., :hidden] * (2 * gates[..., g_slice] - 1)
         h_new = gates[..., 3 * hidden:] * (2 * torch.sigmoid(2 * c_new) - 1)
         h[:, :a], c[:, :a] = h_new, c_new
-        write(pieces, pos, h_new, c_new)
+        cell_h.view(-1, hidden).index_copy_(0, flat, h_new.reshape(-1, hidden))
+        cell_c.view(-1, hidden).index_copy_(0, flat, c_new.reshape(-1, hidden))
+    return cell_h, cell_c
+
+
+PIECE_LENGTH_RATIO = 1.5
+"""Pieces run together by :func:`_lstm_pieces` differ in length by at most this factor (the shorter ones are padded)."""
+
+
+def _lstm_pieces(embedded: torch.Tensor, weights: list[torch.Tensor], rows: torch.Tensor, start: torch.Tensor,
+                 step: int, n_steps: torch.Tensor, h0: torch.Tensor, c0: torch.Tensor):
+    """Run many LSTM pieces of one direction with PyTorch's dense LSTM (oneDNN on CPU), grouped by length.
+
+    Piece ``j`` starts from state ``(h0[j], c0[j])`` and reads ``embedded[rows[j], start[j] + step * k]`` for
+    ``k < n_steps[j]``. Pieces sorted by length are run in groups whose lengths differ by at most
+    :data:`PIECE_LENGTH_RATIO`, each group padded at the end to its longest piece (padding comes after a piece's
+    steps, so it never reaches them).
+
+    Parameters
+    ----------
+    embedded : Tensor, shape (batch, seq_len, embed_dim)
+    weights : list of Tensor
+        ``[w_ih, w_hh, b_ih, b_hh]`` of the direction.
+    rows, start, n_steps : LongTensor, shape (n_pieces,)
+    step : int
+        +1 (forward) or -1 (backward).
+    h0, c0 : Tensor, shape (n_pieces, hidden)
+
+    Yields
+    ------
+    pieces : LongTensor, shape (group,)
+    positions : LongTensor, shape (group, longest)
+        The position each output belongs to (any valid position where ``inside`` is False).
+    inside : BoolTensor, shape (group, longest)
+        True on the pieces' real steps.
+    outputs : Tensor, shape (group, longest, hidden)
+    """
+    order = torch.argsort(n_steps, descending=True, stable=True)
+    sizes = n_steps[order].tolist()
+    first = 0
+    while first < len(sizes) and sizes[first] > 0:
+        longest, last = sizes[first], first
+        while last < len(sizes) and sizes[last] > 0 and sizes[last] * PIECE_LENGTH_RATIO >= longest:
+            last += 1
+        pieces = order[first:last]
+        k = torch.arange(longest, device=embedded.device)[None, :]
+        inside = k < n_steps[pieces, None]
+        positions = torch.where(inside, start[pieces, None] + step * k, start[pieces, None])
+        x = embedded[rows[pieces, None], positions]                              # (group, longest, embed_dim)
+        outputs, _, _ = torch.lstm(x, (h0[None, pieces], c0[None, pieces]), weights, True, 1, 0.0, False, False, True)
+        yield pieces, positions, inside, outputs
+        first = last
 
 
 def _loo_lstm(model: AttentionModel, batch: Batch, encoded: Encoded):
@@ -203,10 +238,10 @@ def _loo_lstm(model: AttentionModel, batch: Batch, encoded: Encoded):
 
     With token t removed, the forward direction is re-run from position t+1 on, starting from the
     forward state (h, c) at t-1, and the backward direction from t-1 back to 1, starting from the backward
-    state at t+1. States at ``<SOS>``/``<EOS>`` are never attended, so they are not recomputed. All
-    removals of all rows, both directions, run in one batched loop (:func:`_bilstm_run`) with the
-    ``nn.LSTM`` weights; the cell states it needs come from a first run of the same loop over the whole
-    texts. Attention scores are recomputed for every position (every state changes in one of its halves).
+    state at t+1. States at ``<SOS>``/``<EOS>`` are never attended, so they are not recomputed. The
+    re-runs of all removals of all rows are pieces of PyTorch's dense LSTM (:func:`_lstm_pieces`: oneDNN on
+    CPU, grouped by length) with the ``nn.LSTM`` weights; the cell states they start from come from one batched
+    loop over the whole texts (:func:`_bilstm_run`), which keeps the cell state of every position. Attention scores are recomputed for every position (every state changes in one of its halves).
     LSTMs other than one bidirectional, batch-first layer with biases fall back to :func:`_loo_generic`.
     """
     rnn = model.encoder.rnn
@@ -223,20 +258,8 @@ def _loo_lstm(model: AttentionModel, batch: Batch, encoded: Encoded):
         proj.append(embedded @ getattr(rnn, "weight_ih_l0" + suffix).T + bias)
         w_hh_t.append(getattr(rnn, "weight_hh_l0" + suffix).T)
     proj, w_hh_t = torch.stack(proj), torch.stack(w_hh_t)
-    directions = torch.arange(2, device=device)[:, None]
-    # (h, c) of both directions at every position of the unshortened texts: (2, batch, seq_len, hidden)
-    # (one dummy row at the end, see _bilstm_run)
-    cell_h, cell_c = states.new_zeros(2, n + 1, seq_len, hidden), states.new_zeros(2, n + 1, seq_len, hidden)
-
-    def write_cells(pieces, pos, h, c):
-        flat = ((directions * (n + 1) + pieces) * seq_len + pos).reshape(-1)
-        cell_h.view(-1, hidden).index_copy_(0, flat, h.reshape(-1, hidden))
-        cell_c.view(-1, hidden).index_copy_(0, flat, c.reshape(-1, hidden))
-
-    row_ids = torch.arange(n, device=device)
-    _bilstm_run(proj, w_hh_t, torch.stack([row_ids, row_ids]), torch.stack([torch.zeros_like(lengths), lengths - 1]),
-                torch.stack([lengths, lengths]), states.new_zeros(2, n, hidden), states.new_zeros(2, n, hidden),
-                write_cells)
+    weights = [_direction_weights(rnn, ""), _direction_weights(rnn, "_reverse")]
+    cell_h, cell_c = _bilstm_cell_states(proj, w_hh_t, lengths)         # (2, batch, seq_len, hidden) each
 
     def run(positions: torch.Tensor) -> torch.Tensor:
         n_pos = positions.shape[0]
@@ -247,19 +270,16 @@ def _loo_lstm(model: AttentionModel, batch: Batch, encoded: Encoded):
         n_fwd = torch.where(valid, lengths[rows] - 2 - t, zero)     # positions t+1 ... length-2
         n_bwd = torch.where(valid, t - 1, zero)                     # positions t-1 ... 1
         prev, nxt = (t - 1).clamp(min=0), (t + 1).clamp(max=seq_len - 1)
-        # one extra (dummy) row receives the results of finished pieces (see _bilstm_run)
-        new_states = states.index_select(0, torch.cat([rows, rows[:1]]))   # (n * n_pos + 1, seq_len, 2H)
+        new_states = states.index_select(0, rows)                  # (n * n_pos, seq_len, 2H)
         halves = new_states.view(-1, hidden)                       # rows (job, position, direction)
-
-        def write_states(pieces, pos, h, c):
-            halves.index_copy_(0, ((pieces * seq_len + pos) * 2 + directions).reshape(-1), h.reshape(-1, hidden))
-
-        _bilstm_run(proj, w_hh_t, torch.stack([rows, rows]), torch.stack([t + 1, t - 1]), torch.stack([n_fwd, n_bwd]),
-                    torch.stack([cell_h[0, rows, prev], cell_h[1, rows, nxt]]),
-                    torch.stack([cell_c[0, rows, prev], cell_c[1, rows, nxt]]), write_states)
+        pieces = ((0, 1, t + 1, n_fwd, prev), (1, -1, t - 1, n_bwd, nxt))
+        for direction, step, start, n_steps, origin in pieces:
+            for jobs, pos, inside, out in _lstm_pieces(embedded, weights[direction], rows, start, step, n_steps,
+                                                       cell_h[direction, rows, origin], cell_c[direction, rows, origin]):
+                target = (jobs[:, None] * seq_len + pos) * 2 + direction
+                halves.index_copy_(0, target[inside], out[inside])
         question = None if encoded.question is None else encoded.question.index_select(0, rows)
         keep = _removal_mask(mask, positions).reshape(n * n_pos, seq_len)
-        new_states = new_states[:-1]
         attn = masked_softmax(model.attention.scores(new_states, question), keep)
         contexts = torch.bmm(attn.unsqueeze(1), new_states).squeeze(1)
         return _decode_contexts(model, encoded, contexts, rows).view(n, n_pos, -1)

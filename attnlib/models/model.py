@@ -101,6 +101,20 @@ class AttentionModel(nn.Module):
         """``c = sum_t attn_t h_t``, shape (batch, hidden)."""
         return torch.einsum("bs,bsd->bd", attn, encoded.states)
 
+    def project_states(self, encoded: Encoded) -> torch.Tensor:
+        """The decoder's first, linear layer (without its bias) applied to every state: shape (batch, seq_len, k).
+
+        Every decoder here reads the context only through that layer, so ``decode_logits(encoded, attn)`` equals
+        ``decode_projected(encoded, sum_t attn_t projected_t)`` up to rounding. A search that tries many attention
+        vectors on the same states (the adversaries) pools these k numbers per token instead of the states
+        (k = 1 for the classifier, hidden / 2 for the pair model).
+        """
+        raise NotImplementedError
+
+    def decode_projected(self, encoded: Encoded, projected_context: torch.Tensor) -> torch.Tensor:
+        """Logits, shape (batch, n_classes), from ``sum_t attn_t projected_t`` (batch, k) (:meth:`project_states`)."""
+        raise NotImplementedError
+
 
 class Classifier(AttentionModel):
     """Binary text classifier: ``p = sigmoid(w^T c + b)`` on the attention context ``c``."""
@@ -115,6 +129,12 @@ class Classifier(AttentionModel):
     def decode_logits(self, encoded: Encoded, attn: torch.Tensor) -> torch.Tensor:
         """One logit per row, shape (batch, 1)."""
         return self.output(self.context(encoded, attn))
+
+    def project_states(self, encoded: Encoded) -> torch.Tensor:
+        return encoded.states @ self.output.weight.T
+
+    def decode_projected(self, encoded: Encoded, projected_context: torch.Tensor) -> torch.Tensor:
+        return projected_context + self.output.bias
 
     def probabilities(self, logits: torch.Tensor, encoded: Encoded | None = None) -> torch.Tensor:
         p = torch.sigmoid(logits)
@@ -152,9 +172,17 @@ class PairModel(AttentionModel):
 
     def decode_logits(self, encoded: Encoded, attn: torch.Tensor) -> torch.Tensor:
         """Class logits, shape (batch, n_classes); ``-inf`` outside ``candidates``."""
-        hidden = torch.tanh(self.passage_projection(self.context(encoded, attn))
-                            + self.question_projection(encoded.question))
-        logits = self.output(hidden)
+        return self._logits(self.passage_projection(self.context(encoded, attn)), encoded)
+
+    def project_states(self, encoded: Encoded) -> torch.Tensor:
+        return encoded.states @ self.passage_projection.weight.T
+
+    def decode_projected(self, encoded: Encoded, projected_context: torch.Tensor) -> torch.Tensor:
+        return self._logits(projected_context + self.passage_projection.bias, encoded)
+
+    def _logits(self, passage: torch.Tensor, encoded: Encoded) -> torch.Tensor:
+        """``U tanh(passage + W_q q)``, ``-inf`` outside the candidates; ``passage = W_p c + b_p`` (batch, hidden / 2)."""
+        logits = self.output(torch.tanh(passage + self.question_projection(encoded.question)))
         if encoded.candidates is not None:
             logits = logits.masked_fill(~encoded.candidates, float("-inf"))
         return logits
