@@ -32,7 +32,7 @@ import torch
 from ..data.base import Split
 from ..data.batching import Batch
 from ..models.model import AttentionModel
-from ._batching import (_batch_generators, _check_positive, _decode_projected, _eval_mode, _host_batches, _padded,
+from ._batching import (DEFAULT_BATCH_SIZES, _batch_generators, _check_positive, _decode_projected, _eval_mode, _host_batches, _padded,
                         _prepare, _Results, _rows)
 from .divergence import JSD_EPS, jsd, tvd
 
@@ -247,7 +247,7 @@ def adversarial_search(model: AttentionModel, batch: Batch, *, n_adversaries: in
 
 
 def adversarial_over_split(model: AttentionModel, split: Split, *, n_adversaries: int = 5, n_iterations: int = 500,
-                           lr: float = 0.01, seed: int = 0, batch_size: int = 128, device=None,
+                           lr: float = 0.01, seed: int = 0, batch_size: int = DEFAULT_BATCH_SIZES["adversarial"], device=None,
                            progress: bool = True) -> AdversarialResult:
     """:func:`adversarial_search` over a split, rows in split order.
 

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..data.base import Split
 from ..models.model import AttentionModel
-from ._batching import _prepare
+from ._batching import DEFAULT_BATCH_SIZES, _prepare
 from .adversarial import adversarial_over_split
 from .importance import importance_over_split
 from .naive import naive_adversarial, naive_gradient, naive_loo, naive_permutation
@@ -80,7 +80,7 @@ def run_benchmark(model: AttentionModel, split: Split, *, n_instances: int | Non
     n_permutations, n_adversaries, adversary_iterations : int
         The paper's 100, 5 and 500 by default.
     batch_sizes : dict, optional
-        Batch size of the fast side per method (defaults: 32 for importances, 64 permutation, 128 adversarial).
+        Batch size of the fast side per method (default: :data:`~attnlib.explain._batching.DEFAULT_BATCH_SIZES`).
     repeats : int
         The fast side is timed this many times and the fastest run is kept (as ``timeit`` does: on a
         shared machine the other runs measure the neighbours); the naive side runs once.
@@ -109,7 +109,9 @@ def run_benchmark(model: AttentionModel, split: Split, *, n_instances: int | Non
     if isinstance(naive_instances, int):
         naive_instances = dict.fromkeys(BENCH_METHODS, naive_instances)
     naive_counts = {**DEFAULT_NAIVE_INSTANCES, **(naive_instances or {})}
-    sizes = {"gradient": 32, "loo": 32, "permutation": 64, "adversarial": 128, **(batch_sizes or {})}
+    sizes = {"gradient": DEFAULT_BATCH_SIZES["importance"], "loo": DEFAULT_BATCH_SIZES["importance"],
+             "permutation": DEFAULT_BATCH_SIZES["permutation"], "adversarial": DEFAULT_BATCH_SIZES["adversarial"],
+             **(batch_sizes or {})}
     common = dict(device=device, progress=progress)
     perm_args = dict(n_permutations=n_permutations, seed=seed)
     adv_args = dict(n_adversaries=n_adversaries, n_iterations=adversary_iterations, seed=seed)

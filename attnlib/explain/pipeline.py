@@ -12,17 +12,13 @@ import torch
 from ..data.base import Split
 from ..data.batching import real_token_mask
 from ..models.model import AttentionModel
-from ._batching import _eval_mode, _host_batches, _prepare, _Results
+from ._batching import DEFAULT_BATCH_SIZES, _eval_mode, _host_batches, _prepare, _Results
 from .adversarial import PAPER_EPSILONS, adversarial_over_split, max_jsd_column, max_jsd_within
 from .importance import importance_over_split
 from .kendall import KENDALL_PAIRS, class_groups, kendall_rows, summarise_values
 from .permutation import permutation_over_split
 
 __all__ = ["ANALYSIS_STAGES", "DEFAULT_BATCH_SIZES", "analyse_split", "predict_over_split", "summarise"]
-
-DEFAULT_BATCH_SIZES = {"importance": 32, "permutation": 64, "adversarial": 128}
-"""Batch sizes used by :func:`analyse_split` when ``batch_size`` is None (speed only; results do not depend on them)."""
-
 
 def predict_over_split(model: AttentionModel, split: Split, *, batch_size: int = 64, device=None,
                        progress: bool = False) -> np.ndarray:
