@@ -183,7 +183,8 @@ def _merged(base: dict, changes: dict) -> dict:
     """``base`` with ``changes`` applied, tables merged key by key (so ``critique = { seeds = 1 }`` keeps the rest)."""
     merged = dict(base)
     for key, value in changes.items():
-        merged[key] = _merged(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+        both_tables = isinstance(value, dict) and isinstance(base.get(key), dict)
+        merged[key] = _merged(base[key], value) if both_tables else value
     return merged
 
 

@@ -3,8 +3,9 @@
 For each example, ``K = 5`` attention vectors are parameterised by unnormalised log-scores ``theta_k``
 (``-inf`` outside the real tokens, softmax gives ``alpha_k``) and optimised with Adam (lr 0.01,
 amsgrad) for 500 full-batch iterations; model parameters are frozen and the encoder states are cached and
-detached, and pooled through the decoder's first linear layer (:meth:`~attnlib.models.model.AttentionModel.project_states`:
-one number per token for classifiers instead of the 2 x 128 of a BiLSTM state). The objective, minimised, is the authors'::
+detached, and pooled through the decoder's first linear layer
+(:meth:`~attnlib.models.model.AttentionModel.project_states`: one number per token for classifiers instead of the
+2 x 128 of a BiLSTM state). The objective, minimised, is the authors'::
 
     sum_{examples, k} [ -JSD(alpha_k, alpha_hat) + 500 * ReLU(dy_k - 0.01) ]
         - mean_{k, k'} sum_{examples} JSD(alpha_k, alpha_k')
@@ -32,8 +33,8 @@ import torch
 from ..data.base import Split
 from ..data.batching import Batch
 from ..models.model import AttentionModel
-from ._batching import (DEFAULT_BATCH_SIZES, _batch_generators, _check_positive, _decode_projected, _eval_mode, _host_batches, _padded,
-                        _prepare, _Results, _rows)
+from ._batching import (DEFAULT_BATCH_SIZES, _batch_generators, _check_positive, _decode_projected, _eval_mode,
+                        _host_batches, _padded, _prepare, _Results, _rows)
 from .divergence import JSD_EPS, jsd, tvd
 
 __all__ = [
@@ -133,9 +134,9 @@ def adversarial_objective(alpha: torch.Tensor, attn: torch.Tensor, dy: torch.Ten
     log_alpha = torch.log(alpha + JSD_EPS)
     attn = attn[:, None, :]
     to_original = _jsd_with_logs(alpha, log_alpha, attn, torch.log(attn + JSD_EPS))       # (batch, K)
-    first, second = torch.triu_indices(k, k, 1, device=alpha.device)
-    pick = lambda x, index: x.index_select(1, index)                                    # noqa: E731
-    between = _jsd_with_logs(pick(alpha, first), pick(log_alpha, first), pick(alpha, second), pick(log_alpha, second))
+    first, second = torch.triu_indices(k, k, 1, device=alpha.device)                    # the pairs k < k'
+    between = _jsd_with_logs(alpha.index_select(1, first), log_alpha.index_select(1, first),
+                             alpha.index_select(1, second), log_alpha.index_select(1, second))   # (batch, pairs)
     hinge = torch.relu(dy - OUTPUT_TOLERANCE)
     return (-to_original + OUTPUT_PENALTY * hinge).sum() - 2 * between.sum() / (k * k)
 
@@ -247,8 +248,8 @@ def adversarial_search(model: AttentionModel, batch: Batch, *, n_adversaries: in
 
 
 def adversarial_over_split(model: AttentionModel, split: Split, *, n_adversaries: int = 5, n_iterations: int = 500,
-                           lr: float = 0.01, seed: int = 0, batch_size: int = DEFAULT_BATCH_SIZES["adversarial"], device=None,
-                           progress: bool = True) -> AdversarialResult:
+                           lr: float = 0.01, seed: int = 0, batch_size: int = DEFAULT_BATCH_SIZES["adversarial"],
+                           device=None, progress: bool = True) -> AdversarialResult:
     """:func:`adversarial_search` over a split, rows in split order.
 
     ``batch_size`` only changes speed (examples are optimised independently); the authors used the model's

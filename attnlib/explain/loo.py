@@ -241,7 +241,8 @@ def _loo_lstm(model: AttentionModel, batch: Batch, encoded: Encoded):
     state at t+1. States at ``<SOS>``/``<EOS>`` are never attended, so they are not recomputed. The
     re-runs of all removals of all rows are pieces of PyTorch's dense LSTM (:func:`_lstm_pieces`: oneDNN on
     CPU, grouped by length) with the ``nn.LSTM`` weights; the cell states they start from come from one batched
-    loop over the whole texts (:func:`_bilstm_run`), which keeps the cell state of every position. Attention scores are recomputed for every position (every state changes in one of its halves).
+    loop over the whole texts (:func:`_bilstm_cell_states`), which keeps the cell state of every position.
+    Attention scores are recomputed for every position (every state changes in one of its halves).
     LSTMs other than one bidirectional, batch-first layer with biases fall back to :func:`_loo_generic`.
     """
     rnn = model.encoder.rnn
@@ -274,8 +275,8 @@ def _loo_lstm(model: AttentionModel, batch: Batch, encoded: Encoded):
         halves = new_states.view(-1, hidden)                       # rows (job, position, direction)
         pieces = ((0, 1, t + 1, n_fwd, prev), (1, -1, t - 1, n_bwd, nxt))
         for direction, step, start, n_steps, origin in pieces:
-            for jobs, pos, inside, out in _lstm_pieces(embedded, weights[direction], rows, start, step, n_steps,
-                                                       cell_h[direction, rows, origin], cell_c[direction, rows, origin]):
+            h0, c0 = cell_h[direction, rows, origin], cell_c[direction, rows, origin]
+            for jobs, pos, inside, out in _lstm_pieces(embedded, weights[direction], rows, start, step, n_steps, h0, c0):
                 target = (jobs[:, None] * seq_len + pos) * 2 + direction
                 halves.index_copy_(0, target[inside], out[inside])
         question = None if encoded.question is None else encoded.question.index_select(0, rows)

@@ -181,7 +181,8 @@ class PairModel(AttentionModel):
         return self._logits(projected_context + self.passage_projection.bias, encoded)
 
     def _logits(self, passage: torch.Tensor, encoded: Encoded) -> torch.Tensor:
-        """``U tanh(passage + W_q q)``, ``-inf`` outside the candidates; ``passage = W_p c + b_p`` (batch, hidden / 2)."""
+        """``U tanh(passage + W_q q)``, ``-inf`` outside the candidates, from ``passage = W_p c + b_p``
+        (batch, hidden / 2)."""
         logits = self.output(torch.tanh(passage + self.question_projection(encoded.question)))
         if encoded.candidates is not None:
             logits = logits.masked_fill(~encoded.candidates, float("-inf"))
