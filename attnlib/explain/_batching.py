@@ -20,11 +20,11 @@ from ..plumbing.device import resolve_device
 __all__ = ["instance_seed"]
 
 DEFAULT_MAX_ELEMENTS = 2 ** 23
+"""Leave-one-out works on chunks of removals holding at most about this many hidden-state numbers."""
 
 DEFAULT_BATCH_SIZES = {"importance": 32, "permutation": 64, "adversarial": 256}
 """Batch sizes of the analyses when none is given (speed only; results do not depend on them). The adversaries'
 256 (up from 128) took 0.70-0.78 of the time of 128 on SST and SNLI test sentences (2 cores, 2026-12-06)."""
-"""Leave-one-out works on chunks of removals holding at most about this many hidden-state numbers."""
 
 
 def _model_device(model: torch.nn.Module) -> torch.device:
