@@ -186,7 +186,7 @@ def test_a_running_scheduler_is_used_and_one_without_workers_is_one_line():
 
 
 def test_the_critique_and_the_faithfulness_lab_are_one_task_per_dataset_in_plan_order():
-    from attnlib.book.cluster import stage_datasets
+    from attnlib.book.tasks import stage_datasets
     from conftest import real_data_dir
 
     if real_data_dir() is None:

@@ -51,6 +51,30 @@ def test_classification_attention_has_no_weight_decay():
     assert all(g["amsgrad"] and g["lr"] == 1e-3 for g in groups)
 
 
+@pytest.mark.parametrize("encoder", ["lstm", "cnn", "average"])
+def test_fused_adam_takes_the_steps_of_the_multi_tensor_one(encoder):
+    """The fast path (PyTorch's fused Adam kernel) against the reference (its multi-tensor Adam): the same weights after
+    a dozen steps of the recipe's loss, weight-decay groups and amsgrad."""
+    from attnlib.data.batching import batch_order, make_batch
+    from attnlib.training.recipe import batch_loss
+
+    dataset = learnable_dataset(n_train=96)
+    train, config = dataset.split("train"), TrainConfig(epochs=1, batch_size=8)
+    weights = []
+    for fused in (True, False):
+        model = model_for(encoder, "tanh", seed=3)
+        optimizer = make_optimizer(model, config, fused=fused)
+        assert optimizer.defaults["fused"] is fused
+        for chunk in batch_order(train, 8, seed=0):
+            batch = make_batch(train, chunk)
+            optimizer.zero_grad()
+            batch_loss(model, model(batch), batch.labels, class_weight(train)).backward()
+            optimizer.step()
+        weights.append(model.state_dict())
+    for name, tensor in weights[0].items():
+        torch.testing.assert_close(tensor, weights[1][name], rtol=1e-6, atol=1e-7, msg=name)
+
+
 def test_training_learns_and_is_deterministic(tmp_path):
     dataset = learnable_dataset()
     results = []

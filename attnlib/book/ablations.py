@@ -22,10 +22,10 @@ from ..plumbing.io import read_json, read_or_discard, write_json
 from ..results.analyses import sample_indices
 from ..results.fingerprint import ANALYSIS_CODE, code_fingerprint
 from .experiments import Result, experiment_finished, train_and_analyse_experiments
-from .presets import ABLATIONS, get_preset
+from .presets import ABLATIONS, Experiment, get_preset
 from .scorecard import our_numbers
 
-__all__ = ["HIGH_ATTENTION", "ablation_results", "ablation_table", "adversary_strength", "all_ablation_results",
+__all__ = ["HIGH_ATTENTION", "ablation_experiments", "ablation_results", "ablation_table", "adversary_strength", "all_ablation_results",
            "gap_explanations", "strength_configurations", "strength_sweep", "top_bin_composition"]
 
 #: The columns of :func:`adversary_strength`.
@@ -35,20 +35,40 @@ STRENGTH_COLUMNS = ["iterations", "adversaries", "median", "mean", "high_median"
 HIGH_ATTENTION = MAX_ATTENTION_EDGES[-2]
 
 
+def _computed(experiments: list, compute) -> list:
+    """Those of an ablation's ``experiments`` that ``compute`` asks for: all when it is True, else those of its
+    configurations ((encoder, attention) pairs)."""
+    if compute is True:
+        return list(experiments)
+    wanted = set(compute or ())
+    return [e for e in experiments if (e.run.encoder, e.run.attention) in wanted]
+
+
 def ablation_results(name: str, available: set[str], *, compute=True, data_dir=None, runs_dir=None,
                      device: str = "auto", progress: bool = True) -> list[Result]:
     """The experiments of ablation ``name`` on the ``available`` datasets, trained and analysed where missing when
     ``compute`` is True, or only those of ``compute``'s configurations ((encoder, attention) pairs) when it is a
     collection of them; the others only where already finished in ``runs_dir`` (nothing else is trained)."""
     experiments = ABLATIONS[name].experiments(available)
-    if compute is True:
-        chosen = experiments
-    else:
-        wanted = set(compute or ())
-        chosen = [e for e in experiments if (e.run.encoder, e.run.attention) in wanted
-                  or experiment_finished(e, data_dir=data_dir, runs_dir=runs_dir)]
+    computed = _computed(experiments, compute)
+    chosen = [e for e in experiments if e in computed or experiment_finished(e, data_dir=data_dir, runs_dir=runs_dir)]
     return train_and_analyse_experiments(chosen, data_dir=data_dir, runs_dir=runs_dir, device=device,
                                          progress=progress)
+
+
+def _preset_computes(preset: str, name: str, every: bool = False):
+    """What the scorecard of ``preset`` computes of ablation ``name`` (``compute`` of :func:`ablation_results`)."""
+    chosen = get_preset(preset)
+    if every or chosen.ablations == "all":
+        return True
+    return chosen.configurations if name in chosen.ablations else ()
+
+
+def ablation_experiments(preset: str, available: set[str]) -> list[tuple[str, Experiment]]:
+    """``(ablation name, experiment)`` for every ablation experiment the scorecard of ``preset`` trains and analyses
+    on the ``available`` datasets (what a book build computes before the chapters)."""
+    return [(name, e) for name in ABLATIONS
+            for e in _computed(ABLATIONS[name].experiments(available), _preset_computes(preset, name))]
 
 
 def gap_explanations(card: pd.DataFrame, ablations: dict[str, list[Result]]) -> pd.DataFrame:
@@ -138,11 +158,8 @@ def all_ablation_results(preset: str, available: set[str], *, every: bool = Fals
     """:func:`ablation_results` of every ablation of ``presets.toml``, by name: computed as the preset asks
     (:attr:`~attnlib.book.presets.Preset.ablations`: all of them, or the named ones for its own configurations), or
     all of them with ``every``; the others only where already finished."""
-    chosen = get_preset(preset)
     return {name: ablation_results(name, available, data_dir=data_dir, runs_dir=runs_dir, device=device,
-                                   progress=progress,
-                                   compute=True if every or chosen.ablations == "all"
-                                   else chosen.configurations if name in chosen.ablations else ())
+                                   progress=progress, compute=_preset_computes(preset, name, every))
             for name in ABLATIONS}
 
 

@@ -1,9 +1,10 @@
 """The book build: the preset's experiments, chapter execution with papermill, and the Jupyter Book build.
 
 ``attnlib book --preset NAME`` (i) with ``--download`` (or ``ATTNLIB_DOWNLOAD=1``) downloads the preset's missing
-dataset files, checks its prerequisites and fetches the offline JavaScript assets (npm, cached), (ii) trains and
-analyses every experiment of the preset, trains the critique's runs and measures the faithfulness lab's
-explainers (re-using finished runs and analyses), (iii) executes every chapter in ``book/`` with papermill into ``book/executed/`` (which the table of contents
+dataset files, checks its prerequisites and fetches the offline JavaScript assets (npm, cached), (ii) runs the
+build's tasks (:mod:`attnlib.book.tasks`): trains and analyses every experiment of the preset and the ablations'
+experiments the scorecard shows, sweeps the adversary's strength, trains the critique's runs and measures the
+faithfulness lab's explainers (re-using finished runs and analyses), here or on a Dask cluster, (iii) executes every chapter in ``book/`` with papermill into ``book/executed/`` (which the table of contents
 points to; a chapter is executed again only when its source, its parameters, the library's code or the runs it
 reads changed) and (iv) builds the HTML book with execution off, in strict mode, writing the build's timeline
 to ``_build/timeline.csv``. Interrupted, it resumes where it stopped.
@@ -227,18 +228,12 @@ def no_data_message(preset: str, data_dir) -> str:
 
 
 def run_experiments_here(experiments: list, *, data_dir: str, runs_dir: str, device: str = "auto",
-                         progress: bool = True, on_step=None) -> list[dict]:
+                         progress: bool = True) -> list[dict]:
     """Every experiment trained (or loaded) and analysed (or loaded) in this process, one after the other
-    (:func:`~attnlib.book.cluster.experiment_task`); ``on_step(number, experiment)`` is called before each. Returns
-    their results in order."""
-    from .cluster import experiment_task
+    (:func:`~attnlib.book.tasks.experiment_task`). Returns their results in order."""
+    from .tasks import experiment_task
 
-    results = []
-    for number, experiment in enumerate(experiments, 1):
-        if on_step is not None:
-            on_step(number, experiment)
-        results.append(experiment_task(experiment, data_dir, runs_dir, device, progress=progress))
-    return results
+    return [experiment_task(experiment, data_dir, runs_dir, device, progress=progress) for experiment in experiments]
 
 
 def build_book(preset: str = "default", *, root: str | Path = ".", data_dir=None, runs_dir=None,
@@ -248,13 +243,14 @@ def build_book(preset: str = "default", *, root: str | Path = ".", data_dir=None
 
     With ``download`` (default: ``$ATTNLIB_DOWNLOAD``), the preset's missing dataset files are downloaded first
     (:func:`fetch_preset_data`), before anything is trained. With ``workers`` (a local Dask cluster of that many
-    processes) or ``scheduler`` (the address of a running one), every experiment is a task on the cluster
+    processes) or ``scheduler`` (the address of a running one), the tasks run on the cluster, the longest first
     (:mod:`attnlib.book.cluster`), and this process and the chapters use the cluster's thread count (left set
     afterwards: :func:`~attnlib.book.cluster.use_cluster_threads`).
 
     Returns
     -------
-    dict with the seconds spent per step (``timings``: ``experiments``, ``critique``, ``faithfulness lab``, each chapter, ``html``), the output folder
+    dict with the seconds spent per step (``timings``: ``tasks``, the work before the chapters
+    (:func:`~attnlib.book.tasks.build_tasks`), each chapter, ``html``), the output folder
     (``html``) and the data and runs folders used (``data_dir``, ``runs_dir``). The command line adds the slide decks
     (:func:`attnlib.teach.slides.build_book_decks`), which the guide links to.
     The timeline of the build (:data:`TIMELINE_COLUMNS`) is written to ``_build/timeline.csv`` step by step.
@@ -285,64 +281,39 @@ def build_book(preset: str = "default", *, root: str | Path = ".", data_dir=None
 
 
 def _build(preset, experiments, root, data_dir, runs_dir, device, progress, cluster=None) -> dict:
+    from .tasks import build_tasks, experiments_of, run_here, with_costs
+
     timings: dict[str, float] = {}
     timeline = Timeline(timeline_path(root))
-    n_steps = len(experiments) + len(CHAPTERS) + 3
-    steps = tqdm(total=n_steps, desc=f"book ({preset})", disable=not progress)
+    tasks = build_tasks(preset, experiments, data_dir=data_dir, runs_dir=runs_dir, device=device)
+    steps = tqdm(total=len(tasks) + len(CHAPTERS) + 1, desc=f"book ({preset})", disable=not progress)
     started = time.perf_counter()
     if cluster is None:
-        def on_step(number, experiment):
-            steps.set_description(f"book ({preset}): experiment {number}/{len(experiments)}, {experiment.label}")
+        def on_task(number, task):
+            steps.set_description(f"book ({preset}): {number}/{len(tasks)}, {task.name}")
             if number > 1:
                 steps.update()
 
-        done = run_experiments_here(experiments, data_dir=data_dir, runs_dir=runs_dir, device=device,
-                                    progress=progress, on_step=on_step)
+        results = run_here(tasks, progress=progress, on_task=on_task)
         steps.update()
     else:
-        from .cluster import run_experiments_on_cluster
+        from .cluster import run_on_cluster
+        from .estimate import experiment_costs
 
-        steps.set_description(f"book ({preset}): {len(experiments)} experiments on the Dask cluster")
-        done = run_experiments_on_cluster(cluster, experiments, data_dir=data_dir, runs_dir=runs_dir, device=device,
-                                          progress=progress)
-        steps.update(len(experiments))
-    for result in done:
-        timeline.add("experiment", result["label"], result["seconds"], reused=result["reused"],
-                     train_seconds=result["train_seconds"], analysis_seconds=result["analysis_seconds"],
-                     worker=result["worker"])
-    finished = [(Path(result["run"]), Path(result["analysis"])) for result in done]
-    timings["experiments"] = time.perf_counter() - started
-    if cluster is None:
-        steps.set_description(f"book ({preset}): the critique's runs")
-        started = time.perf_counter()
-        critique_runs = run_critique_stage(preset, timeline, {run for run, _ in finished}, data_dir=data_dir,
-                                           runs_dir=runs_dir, device=device, progress=progress)
-        timings["critique"] = time.perf_counter() - started
-        steps.update()
-        steps.set_description(f"book ({preset}): the faithfulness lab")
-        started = time.perf_counter()
-        faithfulness_dirs = run_faithfulness_stage(preset, timeline, data_dir=data_dir, runs_dir=runs_dir,
-                                                   device=device, progress=progress)
-        timings["faithfulness lab"] = time.perf_counter() - started
-        steps.update()
-    else:
-        from .cluster import run_stages_on_cluster
-
-        steps.set_description(f"book ({preset}): the critique and the faithfulness lab on the Dask cluster")
-        started = time.perf_counter()
-        stages = run_stages_on_cluster(cluster, preset, [run for run, _ in finished], data_dir=data_dir,
-                                       runs_dir=runs_dir, device=device, progress=progress)
-        for stage in stages:
-            for row in stage["rows"]:
-                timeline.add(**row, worker=stage["worker"])
-        critique_runs = [Path(d) for stage in stages if stage["stage"] == "critique" for d in stage["directories"]]
-        faithfulness_dirs = [Path(d) for stage in stages if stage["stage"] == "faithfulness"
-                             for d in stage["directories"]]
-        timings["critique"] = timings["faithfulness lab"] = time.perf_counter() - started
-        steps.update(2)
+        tasks = with_costs(tasks, experiment_costs(experiments_of(tasks), data_dir=data_dir, runs_dir=runs_dir,
+                                                   device=device, progress=progress))
+        steps.set_description(f"book ({preset}): {len(tasks)} tasks on the Dask cluster")
+        results = run_on_cluster(cluster, tasks, data_dir=data_dir, runs_dir=runs_dir, progress=progress)
+        steps.update(len(tasks))
+    for task in tasks:
+        for row in results[task.name]["rows"]:
+            timeline.add(**row, worker=results[task.name]["worker"])
+    timings["tasks"] = time.perf_counter() - started
+    finished = [(Path(r["run"]), Path(r["analysis"])) for r in results.values() if "analysis" in r]
+    stage_dirs = [Path(d) for r in results.values() for d in r.get("directories", ())]
     parameters = {"preset": preset, "data_dir": data_dir, "runs_dir": runs_dir, "device": device,
                   "whole_preset": True}
-    inputs = _inputs_key(finished, [*critique_runs, *faithfulness_dirs])
+    inputs = _inputs_key(finished, stage_dirs)
     for number, chapter in enumerate(CHAPTERS, 1):
         steps.set_description(f"book ({preset}): chapter {number}/{len(CHAPTERS)}, {chapter}")
         step_started = time.perf_counter()

@@ -1,8 +1,9 @@
-"""A preset's experiments spread over a Dask cluster (``attnlib book --workers N`` or ``--scheduler ADDRESS``).
+"""A book build's tasks spread over a Dask cluster (``attnlib book --workers N`` or ``--scheduler ADDRESS``).
 
-Each experiment (train, then analyse: :func:`~attnlib.book.experiments.run_experiment`) is one Dask task; the
-client then runs the critique, the faithfulness lab and the chapters, once every experiment has finished. What
-makes this safe:
+Each task of :mod:`attnlib.book.tasks` (an experiment, trained then analysed; an ablation's experiment; an
+adversary-strength sweep; the critique or the faithfulness lab of one dataset) is one Dask task, started as soon as
+the tasks it waits for have finished, the longest first (:func:`run_on_cluster`); the client then runs the chapters.
+What makes this safe:
 
 * **Shared storage, checked first.** Every worker writes a probe file into the runs folder and lists the data folder
   before anything is trained; a worker whose files this client cannot read, or that cannot see the data, stops the
@@ -18,10 +19,8 @@ makes this safe:
 from __future__ import annotations
 
 import os
-import time
 import uuid
 import warnings
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,9 +29,8 @@ from tqdm.auto import tqdm
 from ..plumbing.device import available_cores, configured_threads
 from ..plumbing.errors import AttnlibError, ConfigError, OneLineWarning
 
-__all__ = ["Cluster", "SCHEDULER_TIMEOUT", "check_shared_storage", "cluster_threads", "experiment_task",
-           "run_experiments_on_cluster", "run_stages_on_cluster", "stage_datasets", "stage_task", "start_cluster",
-           "use_cluster_threads"]
+__all__ = ["Cluster", "SCHEDULER_TIMEOUT", "check_shared_storage", "cluster_threads", "run_experiments_on_cluster",
+           "run_on_cluster", "start_cluster", "use_cluster_threads"]
 
 SCHEDULER_TIMEOUT = 10
 """Seconds to wait for a scheduler (``--scheduler``) to answer."""
@@ -155,164 +153,64 @@ def check_shared_storage(cluster: Cluster, runs_dir: str, data_dir: str) -> None
             probe.unlink(missing_ok=True)
 
 
-@contextmanager
-def _one_line_warnings(record: bool = True):
-    """Yield a list that receives the messages of the one-line warnings raised in the block (a worker's are sent
-    back to the client, which repeats them); with ``record=False`` they are shown here, as usual, and the list
-    stays empty."""
-    messages: list[str] = []
-    if not record:
-        yield messages
-        return
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", OneLineWarning)
-        yield messages
-    messages += [str(w.message) for w in caught if issubclass(w.category, OneLineWarning)]
+def _call(body, arguments: tuple, threads: int, *after) -> dict:
+    """On a worker: a task's ``body`` with its ``arguments``, ``threads`` and the results it waits for."""
+    return body(*arguments, threads=threads, after=list(after))
 
 
-def _worker_address() -> str:
-    """The address of the Dask worker running the current task, or ``this process`` outside one."""
-    try:
-        from distributed import get_worker
+def run_on_cluster(cluster: Cluster, tasks: list, *, data_dir: str, runs_dir: str, progress: bool = True,
+                   retries: int = 2, what: str = "tasks") -> dict[str, dict]:
+    """Every task (:class:`~attnlib.book.tasks.Task`) on ``cluster``, after :func:`check_shared_storage`: each waits
+    for the tasks it names in ``after`` (Dask passes their results), and among the tasks ready to start the costliest
+    starts first (longest first keeps a worker from ending the build alone on a long task). Returns their results by
+    name.
 
-        return get_worker().address
-    except (ImportError, ValueError):
-        return "this process"
-
-
-def experiment_task(experiment, data_dir: str, runs_dir: str, device: str, threads: int | None = None,
-                    progress: bool = False) -> dict:
-    """On a worker (or in this process): train (or load) and analyse (or load) ``experiment``, with ``threads`` torch
-    threads (None: as they are); ``progress``: tqdm bars of its epochs and stages.
-
-    Returns
-    -------
-    dict with ``label``, ``run`` and ``analysis`` (their directories), ``seconds``, ``reused``, ``train_seconds``,
-    ``analysis_seconds``, ``worker`` (its address) and ``warnings`` (the one-line warnings it raised).
+    A task that raises is retried ``retries`` times; a task whose worker dies is given to another worker. The
+    progress bar counts finished tasks over the cluster. The one-line warnings of the tasks are repeated here, and the
+    first error of a task that fails for good is raised once all have ended.
     """
-    from ..data import load_dataset
-    from ..plumbing.device import configure_threads
-    from .experiments import experiment_finished, run_experiment
-
-    worker = _worker_address()
-    if threads is not None:
-        configure_threads(threads)
-    started = time.perf_counter()
-    with _one_line_warnings(record=worker != "this process") as caught:
-        dataset = load_dataset(experiment.run.dataset, data_dir, progress=progress)
-        reused = experiment_finished(experiment, runs_dir=runs_dir, dataset=dataset)
-        run, analysis = run_experiment(experiment, data_dir=data_dir, runs_dir=runs_dir, device=device,
-                                       progress=progress, dataset=dataset)
-    return {"label": experiment.label, "run": str(run.directory), "analysis": str(analysis.directory),
-            "seconds": time.perf_counter() - started, "reused": reused,
-            "train_seconds": run.metrics.get("train_seconds"),
-            "analysis_seconds": sum(analysis.seconds.values()) if analysis.seconds else None, "worker": worker,
-            "warnings": caught}
-
-
-def _run_tasks(cluster: Cluster, calls: list, *, what: str, progress: bool, retries: int) -> list[dict]:
-    """``calls`` (``(label, function, *arguments)``) as Dask tasks; their results in order. The one-line warnings
-    they raised are repeated here; the first error of a task that failed for good is raised once all have ended."""
     distributed = _distributed()
-    futures = [cluster.client.submit(function, *arguments, key=f"{what}-{number}-{uuid.uuid4().hex[:8]}",
-                                     retries=retries, pure=False)
-               for number, (_, function, *arguments) in enumerate(calls)]
-    order = {future.key: number for number, future in enumerate(futures)}
-    results: list = [None] * len(futures)
+    check_shared_storage(cluster, runs_dir, data_dir)
+    ranks = {task.name: rank for rank, task in enumerate(sorted(tasks, key=lambda t: t.cost))}
+    futures: dict[str, object] = {}
+    for task in tasks:   # listed after the tasks they wait for (build_tasks)
+        futures[task.name] = cluster.client.submit(
+            _call, task.body, task.arguments, cluster.threads, *(futures[name] for name in task.after),
+            key=f"{task.name.replace(' ', '-')}-{uuid.uuid4().hex[:8]}", retries=retries, pure=False,
+            priority=ranks[task.name])
+    names = {future.key: name for name, future in futures.items()}
+    results: dict[str, dict] = {}
     failures = []
     bar = tqdm(total=len(futures), desc=f"{what} on {len(cluster.workers)} Dask workers", disable=not progress)
-    for future in distributed.as_completed(futures):
+    for future in distributed.as_completed(list(futures.values())):
         if future.status == "error":
-            failures.append((calls[order[future.key]][0], future.exception()))
+            failures.append((names[future.key], future.exception()))
         else:
-            result = future.result()
+            result = results[names[future.key]] = future.result()
             for message in result["warnings"]:
-                warnings.warn(message, OneLineWarning, stacklevel=3)
-            results[order[future.key]] = result
+                warnings.warn(message, OneLineWarning, stacklevel=2)
         bar.update()
     bar.close()
     if failures:
-        label, error = failures[0]
+        name, error = failures[0]
         if isinstance(error, AttnlibError):
             raise error
-        raise AttnlibError(f"{label} failed on the cluster ({type(error).__name__}: {error}); {len(failures)} of "
-                           f"{len(calls)} {what} failed; run the same command again to retry them")
+        raise AttnlibError(f"{name} failed on the cluster ({type(error).__name__}: {error}); {len(failures)} of "
+                           f"{len(tasks)} {what} failed; run the same command again to retry them")
     return results
 
 
 def run_experiments_on_cluster(cluster: Cluster, experiments: list, *, data_dir: str, runs_dir: str,
                                device: str = "auto", progress: bool = True, retries: int = 2) -> list[dict]:
-    """Every experiment as a Dask task on ``cluster`` (:func:`experiment_task`), after
-    :func:`check_shared_storage`; returns their results in the order of ``experiments``.
+    """Every experiment as a Dask task on ``cluster`` (:func:`~attnlib.book.tasks.experiment_task` through
+    :func:`run_on_cluster`); returns their results in the order of ``experiments``."""
+    from .tasks import Task, experiment_task
 
-    A task that raises is retried ``retries`` times; a task whose worker dies is given to another worker. The
-    progress bar counts finished experiments over the cluster. The one-line warnings of the tasks are repeated
-    here, and the first error of a task that fails for good is raised (after the others finished).
-    """
-    check_shared_storage(cluster, runs_dir, data_dir)
-    calls = [(f"experiment {experiment.label}", experiment_task, experiment, data_dir, runs_dir, device,
-              cluster.threads) for experiment in experiments]
-    return _run_tasks(cluster, calls, what="experiments", progress=progress, retries=retries)
-
-
-class _TimelineRows:
-    """A stage's timeline rows, collected on a worker for the client's timeline (the interface of ``Timeline.add``)."""
-
-    def __init__(self):
-        self.rows = []
-
-    def add(self, kind, name, seconds, reused, train_seconds=None, analysis_seconds=None, worker=None):
-        self.rows.append({"kind": kind, "name": name, "seconds": seconds, "reused": reused,
-                          "train_seconds": train_seconds, "analysis_seconds": analysis_seconds})
-
-
-def stage_task(stage: str, preset: str, dataset: str, known: list, data_dir: str, runs_dir: str, device: str,
-               threads: int) -> dict:
-    """On a worker: the ``critique`` or ``faithfulness`` stage of the book for one ``dataset``
-    (:func:`~attnlib.book.build.run_critique_stage`, :func:`~attnlib.book.build.run_faithfulness_stage`; ``known``:
-    the experiments' run directories). Returns ``directories``, the timeline ``rows``, ``worker`` and ``warnings``."""
-    from ..plumbing.device import configure_threads
-    from .build import run_critique_stage, run_faithfulness_stage
-
-    configure_threads(threads)
-    rows = _TimelineRows()
-    options = {"data_dir": data_dir, "runs_dir": runs_dir, "device": device, "progress": False, "datasets": [dataset]}
-    with _one_line_warnings() as caught:
-        if stage == "critique":
-            directories = run_critique_stage(preset, rows, set(map(Path, known)), **options)
-        else:
-            directories = run_faithfulness_stage(preset, rows, **options)
-    return {"directories": [str(d) for d in directories], "rows": rows.rows, "worker": _worker_address(),
-            "warnings": caught}
-
-
-def stage_datasets(preset: str, data_dir: str) -> list[tuple[str, str]]:
-    """``(stage, dataset)`` for the critique's and then the faithfulness lab's datasets of ``preset``, in the order
-    of their plans."""
-    from .critique import critique_plan
-    from .faithfulness import faithfulness_plan
-    from .presets import get_preset
-
-    chosen, pairs = get_preset(preset), []
-    if chosen.critique is not None:
-        pairs += [("critique", d) for d in dict.fromkeys(p.dataset for p in critique_plan(preset, data_dir=data_dir))]
-    if chosen.faithfulness is not None:
-        pairs += [("faithfulness", d) for d in dict.fromkeys(p.run.dataset for p in
-                                                              faithfulness_plan(preset, data_dir=data_dir))]
-    return pairs
-
-
-def run_stages_on_cluster(cluster: Cluster, preset: str, known: list, *, data_dir: str, runs_dir: str,
-                          device: str = "auto", progress: bool = True, retries: int = 2) -> list[dict]:
-    """The critique's and the faithfulness lab's work for ``preset``, one Dask task per stage and dataset
-    (:func:`stage_task`), once the experiments (``known``: their run directories) have finished. Returns, per
-    ``(stage, dataset)`` of :func:`stage_datasets`, the task's result with ``stage`` added."""
-    pairs = stage_datasets(preset, data_dir)
-    calls = [(f"the {stage} of {dataset}", stage_task, stage, preset, dataset, [str(k) for k in known], data_dir,
-              runs_dir, device, cluster.threads) for stage, dataset in pairs]
-    results = _run_tasks(cluster, calls, what="critique and faithfulness datasets", progress=progress,
-                         retries=retries)
-    return [{**result, "stage": stage} for (stage, _), result in zip(pairs, results)]
+    tasks = [Task(f"experiment {number}", experiment_task, (e, data_dir, runs_dir, device))
+             for number, e in enumerate(experiments)]
+    results = run_on_cluster(cluster, tasks, data_dir=data_dir, runs_dir=runs_dir, progress=progress,
+                             retries=retries, what="experiments")
+    return [results[task.name] for task in tasks]
 
 
 def use_cluster_threads(threads: int) -> None:

@@ -27,7 +27,7 @@ from ..results.analyses import sample_indices
 from ..results.runs import initial_model, training_view
 from ..training.recipe import TrainConfig, epoch_seed, make_optimizer, positive_weight, predict_split, train_epoch
 
-__all__ = ["estimate_experiment", "estimate_preset", "wall_time_on_workers"]
+__all__ = ["ORDERING_SAMPLE", "estimate_experiment", "estimate_preset", "experiment_costs", "wall_time_on_workers"]
 
 
 def _seconds(function) -> float:
@@ -106,6 +106,31 @@ def estimate_preset(preset: str, *, data_dir=None, n_batches: int = 8, n_instanc
     table = pd.DataFrame(rows)
     table["total_seconds"] = table["train_seconds"] + table["analysis_seconds"]
     return table
+
+
+ORDERING_SAMPLE = {"n_batches": 2, "n_instances": 16}
+"""The timed sample per experiment by which a cluster build orders its experiments (:func:`experiment_costs`): about
+1 s per experiment on the 2-core machine, a small part of an experiment, and enough to put the longest first."""
+
+
+def experiment_costs(experiments: dict, *, data_dir=None, runs_dir=None, device="auto",
+                     progress: bool = True) -> dict:
+    """Estimated seconds of each of ``experiments`` (name to :class:`~attnlib.book.Experiment`) from
+    :data:`ORDERING_SAMPLE` (:func:`estimate_experiment`); 0 for an experiment already finished in ``runs_dir``."""
+    from .experiments import experiment_finished
+
+    costs, datasets = {}, {}
+    for name, experiment in tqdm(experiments.items(), desc="timing a sample of each experiment", disable=not progress):
+        dataset_name = experiment.run.dataset
+        if dataset_name not in datasets:
+            datasets = {dataset_name: load_dataset(dataset_name, data_dir, progress=False)}
+        dataset = datasets[dataset_name]
+        if experiment_finished(experiment, runs_dir=runs_dir, dataset=dataset):
+            costs[name] = 0.0
+            continue
+        estimated = estimate_experiment(experiment, dataset, device=device, **ORDERING_SAMPLE)
+        costs[name] = estimated["train_seconds"] + estimated["analysis_seconds"]
+    return costs
 
 
 def wall_time_on_workers(seconds, workers: int) -> tuple[float, list[float]]:
