@@ -159,6 +159,34 @@ def execute_chapter(source: Path, executed: Path, parameters: dict, *, cwd: Path
     return time.perf_counter() - started
 
 
+def execute_chapters(root: Path, parameters: dict, inputs: str, timeline: Timeline, steps, preset: str, *,
+                     at_once: int = 1) -> dict[str, float]:
+    """Execute every chapter (:func:`execute_chapter`), ``at_once`` of them at a time (each in its own kernel: a local
+    cluster's workers are idle by now), the reproducibility chapter, which shows the timeline of the others, last.
+    Adds a timeline row per chapter as it ends and advances ``steps``; returns each chapter's seconds."""
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    def execute(chapter):
+        started = time.perf_counter()
+        seconds = execute_chapter(root / "book" / f"{chapter}.ipynb", root / "book" / "executed" / f"{chapter}.ipynb",
+                                  parameters, cwd=root / "book", inputs=inputs)
+        return chapter, seconds, time.perf_counter() - started
+
+    timings = {}
+    *others, last = CHAPTERS
+    with ThreadPoolExecutor(max_workers=max(1, at_once)) as pool:
+        steps.set_description(f"book ({preset}): {len(others)} chapters, {max(1, at_once)} at a time")
+        for done in as_completed([pool.submit(execute, chapter) for chapter in others]):
+            chapter, timings[chapter], wall = done.result()
+            timeline.add("chapter", chapter, wall, reused=timings[chapter] == 0.0)
+            steps.update()
+    steps.set_description(f"book ({preset}): chapter {last}")
+    _, timings[last], wall = execute(last)
+    timeline.add("chapter", last, wall, reused=timings[last] == 0.0)
+    steps.update()
+    return timings
+
+
 def _jupyter_book() -> str | None:
     """The ``jupyter-book`` executable of this environment (or on the PATH), else None."""
     beside = Path(sys.executable).parent / "jupyter-book"
@@ -314,14 +342,8 @@ def _build(preset, experiments, root, data_dir, runs_dir, device, progress, clus
     parameters = {"preset": preset, "data_dir": data_dir, "runs_dir": runs_dir, "device": device,
                   "whole_preset": True}
     inputs = _inputs_key(finished, stage_dirs)
-    for number, chapter in enumerate(CHAPTERS, 1):
-        steps.set_description(f"book ({preset}): chapter {number}/{len(CHAPTERS)}, {chapter}")
-        step_started = time.perf_counter()
-        timings[chapter] = execute_chapter(root / "book" / f"{chapter}.ipynb",
-                                           root / "book" / "executed" / f"{chapter}.ipynb", parameters,
-                                           cwd=root / "book", inputs=inputs)
-        timeline.add("chapter", chapter, time.perf_counter() - step_started, reused=timings[chapter] == 0.0)
-        steps.update()
+    at_once = 1 if cluster is None or cluster.local is None else len(cluster.workers)
+    timings.update(execute_chapters(root, parameters, inputs, timeline, steps, preset, at_once=at_once))
     steps.set_description(f"book ({preset}): HTML")
     started = time.perf_counter()
     html = build_html(root)
