@@ -79,6 +79,47 @@ def test_the_timeline_resumes_with_the_rows_of_the_build(tmp_path):
     assert rows["kind"].tolist() == ["chapter", "slides"] and rows["step"].tolist() == [1, 2]
 
 
+@pytest.mark.parametrize("at_once", [1, 3])
+def test_chapters_execute_at_once_with_the_reproducibility_chapter_last(tmp_path, monkeypatch, at_once):
+    import threading
+    import time as clock
+
+    import attnlib.book.build as build
+    from attnlib.book.timeline import Timeline
+
+    running, most, lock = [], [0], threading.Lock()
+
+    def execute_chapter(source, executed, parameters, *, cwd, inputs=""):
+        with lock:
+            running.append(source.stem)
+            most[0] = max(most[0], len(running))
+        clock.sleep(0.05)
+        with lock:
+            running.remove(source.stem)
+        return 0.0 if source.stem == "intro" else 1.0
+
+    monkeypatch.setattr(build, "execute_chapter", execute_chapter)
+
+    class Steps:
+        updates = 0
+
+        def set_description(self, text):
+            pass
+
+        def update(self, n=1):
+            Steps.updates += n
+
+    timeline = Timeline(tmp_path / "timeline.csv")
+    timings = build.execute_chapters(tmp_path, {}, "", timeline, Steps(), "quick", at_once=at_once)
+    assert set(timings) == set(CHAPTERS) and Steps.updates == len(CHAPTERS)
+    assert [r["name"] for r in timeline.rows][-1] == "reproducibility" == CHAPTERS[-1]
+    assert {r["name"] for r in timeline.rows} == set(CHAPTERS)
+    assert next(r for r in timeline.rows if r["name"] == "intro")["reused"]
+    assert most[0] == at_once
+    if at_once == 1:
+        assert [r["name"] for r in timeline.rows] == list(CHAPTERS)
+
+
 def test_chapter_sources_have_parameters_and_no_outputs():
     import nbformat
 
