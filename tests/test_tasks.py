@@ -7,7 +7,7 @@ import time
 import pytest
 
 from attnlib.book.presets import get_preset
-from attnlib.book.tasks import (RUNS_AS_SOON_AS_READY, Task, build_tasks, experiment_task, experiments_of, run_here,
+from attnlib.book.tasks import (Task, build_tasks, experiment_task, experiments_of, run_here,
                                 stage_task, strength_task, with_costs)
 from conftest import real_data_dir
 
@@ -42,7 +42,7 @@ def test_the_default_build_lists_its_experiments_ablations_sweep_critique_and_la
     critique_sst = stages[0]
     assert critique_sst.after == tuple(f"experiment {e.label}" for e in experiments if e.run.dataset == "sst")
     assert next(t for t in stages if t.name == "faithfulness planted").after == ()   # no experiment of its own
-    assert all(t.cost == RUNS_AS_SOON_AS_READY for t in stages)
+    assert all(t.cost == 0 for t in tasks)
     for number, task in enumerate(tasks):   # a serial build can run them in list order
         assert set(task.after) <= set(names[:number])
     assert set(experiments_of(tasks)) == {t.name for t in tasks if t.body is not strength_task and t not in stages}

@@ -119,7 +119,7 @@ def experiment_costs(experiments: dict, *, data_dir=None, runs_dir=None, device=
     :data:`ORDERING_SAMPLE` (:func:`estimate_experiment`); 0 for an experiment already finished in ``runs_dir``."""
     from .experiments import experiment_finished
 
-    costs, datasets = {}, {}
+    costs, datasets, warm = {}, {}, False
     for name, experiment in tqdm(experiments.items(), desc="timing a sample of each experiment", disable=not progress):
         dataset_name = experiment.run.dataset
         if dataset_name not in datasets:
@@ -128,6 +128,9 @@ def experiment_costs(experiments: dict, *, data_dir=None, runs_dir=None, device=
         if experiment_finished(experiment, runs_dir=runs_dir, dataset=dataset):
             costs[name] = 0.0
             continue
+        if not warm:   # the process's first training steps and analyses are slower (kernels set up): not timed
+            estimate_experiment(experiment, dataset, device=device, **ORDERING_SAMPLE)
+            warm = True
         estimated = estimate_experiment(experiment, dataset, device=device, **ORDERING_SAMPLE)
         costs[name] = estimated["train_seconds"] + estimated["analysis_seconds"]
     return costs

@@ -22,13 +22,8 @@ from typing import Callable
 
 from ..plumbing.errors import OneLineWarning
 
-__all__ = ["RUNS_AS_SOON_AS_READY", "Task", "build_tasks", "experiment_task", "experiments_of", "run_here",
+__all__ = ["Task", "build_tasks", "experiment_task", "experiments_of", "run_here",
            "stage_datasets", "stage_task", "strength_task", "with_costs", "worker_address"]
-
-RUNS_AS_SOON_AS_READY = float("inf")
-"""The cost of the critique's and the faithfulness lab's tasks: each is long (many runs) and waits for the
-experiments of its dataset, so a cluster starts it as soon as they have finished."""
-
 
 @dataclass(frozen=True)
 class Task:
@@ -45,7 +40,9 @@ class Task:
     after : tuple of str
         Names of the tasks whose results ``body`` receives as ``after`` and that must finish first.
     cost : float
-        Estimated seconds (or :data:`RUNS_AS_SOON_AS_READY`); a cluster starts ready tasks with the largest first.
+        Estimated seconds; a cluster starts the ready tasks with the largest first. Only experiments are estimated
+        (:func:`with_costs`); the others cost 0, so they fill the workers once every experiment has started (a
+        long experiment started last would keep one worker busy while the others wait).
     """
 
     name: str
@@ -196,8 +193,8 @@ def _experiment_name(experiment, ablation: str | None = None) -> str:
 def build_tasks(preset: str, experiments: list, *, data_dir: str, runs_dir: str, device: str = "auto") -> list[Task]:
     """The tasks of a build of ``preset`` whose experiments are ``experiments`` (over the available datasets), in the
     order a serial build runs them: the experiments, the ablations' experiments, the strength sweeps, then the
-    critique and the faithfulness lab per dataset (:func:`stage_datasets`). Experiments and
-    sweeps cost 0 until :func:`with_costs` gives them their estimates.
+    critique and the faithfulness lab per dataset (:func:`stage_datasets`). Every task costs 0 until :func:`with_costs`
+    gives the experiments their estimates.
     """
     from .ablations import ablation_experiments, strength_configurations
     from .presets import available_datasets
@@ -215,8 +212,7 @@ def build_tasks(preset: str, experiments: list, *, data_dir: str, runs_dir: str,
                               after=(_experiment_name(experiment),)))
     for stage, dataset in stage_datasets(preset, data_dir):
         own = tuple(_experiment_name(e) for e in experiments if e.run.dataset == dataset)
-        tasks.append(Task(f"{stage} {dataset}", stage_task, (stage, preset, dataset, *common), after=own,
-                          cost=RUNS_AS_SOON_AS_READY))
+        tasks.append(Task(f"{stage} {dataset}", stage_task, (stage, preset, dataset, *common), after=own))
     return tasks
 
 
