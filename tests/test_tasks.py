@@ -87,13 +87,14 @@ def test_a_cluster_starts_the_costliest_ready_task_first_and_passes_what_they_wa
         costs = {"short": 1.0, "long": 30.0, "middle": 4.0}
         tasks = [gate, *(Task(name, _record, (name, None), after=("gate",), cost=cost) for name, cost in costs.items())]
         tasks.append(Task("last", _record, ("last", None), after=("short", "long")))
+        tasks.append(Task("first", _record, ("first", None), cost=2.0))   # not waiting: submitted before the gate
         data = tmp_path / "data"
         data.mkdir()
         results = run_on_cluster(cluster, tasks, data_dir=str(data), runs_dir=str(tmp_path / "runs"), progress=False)
     finally:
         cluster.close()
     order = sorted(results, key=lambda name: results[name]["started"])
-    assert order == ["gate", "long", "middle", "short", "last"]
+    assert order == ["first", "gate", "long", "middle", "short", "last"]
     assert results["last"]["after"] == ["short", "long"]
 
 

@@ -191,3 +191,22 @@ def test_training_sample_is_seeded_the_same_for_every_run_seed():
     assert len(view.split("train")) == 50 and view.split("test") is dataset.split("test")
     with pytest.raises(ConfigError, match="not both"):
         RunConfig("sst", "lstm", "tanh", train_limit=30, train_sample=50).resolve(dataset)
+
+
+def test_every_entry_point_keeps_freed_memory_for_reuse(monkeypatch):
+    """configure_threads (the command line, chapters, Dask tasks) asks glibc to keep freed memory (a fresh process, as
+    mallopt cannot be undone); elsewhere than glibc it says it could not and changes nothing."""
+    import platform
+    import subprocess
+    import sys
+
+    import attnlib.plumbing.device as device
+
+    called = []
+    monkeypatch.setattr(device, "keep_freed_memory", lambda: called.append(True) or True)
+    threads = torch.get_num_threads()
+    device.configure_threads(threads)
+    assert called == [True]
+    code = "from attnlib.plumbing.device import keep_freed_memory; print(keep_freed_memory())"
+    answer = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert answer == str(platform.libc_ver()[0] == "glibc")

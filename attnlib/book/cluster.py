@@ -158,6 +158,19 @@ def _call(body, arguments: tuple, threads: int, *after) -> dict:
     return body(*arguments, threads=threads, after=list(after))
 
 
+def _costliest_first(tasks: list) -> list:
+    """``tasks`` in submission order: each time the costliest task whose dependencies come before it."""
+    pending, placed, ordered = sorted(tasks, key=lambda t: -t.cost), set(), []
+    while pending:
+        task = next((t for t in pending if set(t.after) <= placed), None)
+        if task is None:
+            raise ValueError(f"task {pending[0].name!r} waits for a task that is not in the build")
+        pending.remove(task)
+        placed.add(task.name)
+        ordered.append(task)
+    return ordered
+
+
 def run_on_cluster(cluster: Cluster, tasks: list, *, data_dir: str, runs_dir: str, progress: bool = True,
                    retries: int = 2, what: str = "tasks") -> dict[str, dict]:
     """Every task (:class:`~attnlib.book.tasks.Task`) on ``cluster``, after :func:`check_shared_storage`: each waits
@@ -173,7 +186,7 @@ def run_on_cluster(cluster: Cluster, tasks: list, *, data_dir: str, runs_dir: st
     check_shared_storage(cluster, runs_dir, data_dir)
     ranks = {task.name: rank for rank, task in enumerate(sorted(tasks, key=lambda t: t.cost))}
     futures: dict[str, object] = {}
-    for task in tasks:   # listed after the tasks they wait for (build_tasks)
+    for task in _costliest_first(tasks):   # the first tasks submitted go to idle workers before the rest are known
         futures[task.name] = cluster.client.submit(
             _call, task.body, task.arguments, cluster.threads, *(futures[name] for name in task.after),
             key=f"{task.name.replace(' ', '-')}-{uuid.uuid4().hex[:8]}", retries=retries, pure=False,
