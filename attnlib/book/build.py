@@ -159,11 +159,25 @@ def execute_chapter(source: Path, executed: Path, parameters: dict, *, cwd: Path
     return time.perf_counter() - started
 
 
+MAX_CHAPTERS_AT_ONCE = 4
+"""The most chapters a build executes at the same time (:func:`chapters_at_once`)."""
+
+
+def chapters_at_once() -> int:
+    """How many chapters a build executes at the same time: one per core this process may use, at most
+    :data:`MAX_CHAPTERS_AT_ONCE`. A chapter mostly loads finished runs and draws (one core each), and whatever torch
+    computes there keeps the chapter's thread count, so its numbers do not depend on what runs beside it; on the
+    2-core machine the quick book's chapters took 60 % of their serial wall time two at a time."""
+    from ..plumbing.device import available_cores
+
+    return max(1, min(available_cores(), MAX_CHAPTERS_AT_ONCE))
+
+
 def execute_chapters(root: Path, parameters: dict, inputs: str, timeline: Timeline, steps, preset: str, *,
                      at_once: int = 1) -> dict[str, float]:
-    """Execute every chapter (:func:`execute_chapter`), ``at_once`` of them at a time (each in its own kernel: a local
-    cluster's workers are idle by now), the reproducibility chapter, which shows the timeline of the others, last.
-    Adds a timeline row per chapter as it ends and advances ``steps``; returns each chapter's seconds."""
+    """Execute every chapter (:func:`execute_chapter`), ``at_once`` of them at a time (each in its own kernel), the
+    reproducibility chapter, which shows the timeline of the others, last. Adds a timeline row per chapter as it ends
+    and advances ``steps``; returns each chapter's seconds."""
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
     def execute(chapter):
@@ -342,8 +356,7 @@ def _build(preset, experiments, root, data_dir, runs_dir, device, progress, clus
     parameters = {"preset": preset, "data_dir": data_dir, "runs_dir": runs_dir, "device": device,
                   "whole_preset": True}
     inputs = _inputs_key(finished, stage_dirs)
-    at_once = 1 if cluster is None or cluster.local is None else len(cluster.workers)
-    timings.update(execute_chapters(root, parameters, inputs, timeline, steps, preset, at_once=at_once))
+    timings.update(execute_chapters(root, parameters, inputs, timeline, steps, preset, at_once=chapters_at_once()))
     steps.set_description(f"book ({preset}): HTML")
     started = time.perf_counter()
     html = build_html(root)
