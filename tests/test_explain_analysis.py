@@ -94,7 +94,7 @@ def test_analyse_split_resumes_from_a_store(analysed, monkeypatch):
     store = {}
     first = analyse_split(model, split, n_classes=model.n_classes, seed=1, store=store,
                           keep_adversarial_attention=True, **SMALL)
-    assert set(store) == {"importance", "permutation", "adversarial"}
+    assert set(store) == {"importance", "kendall", "permutation", "adversarial"}
     assert "adv_attention" in store["adversarial"] and first["adv_attention"].shape[:2] == (len(split), 3)
     del store["permutation"]
     store["adversarial"] = {k: v[:-1] for k, v in store["adversarial"].items()}      # stale: wrong row count
@@ -103,6 +103,7 @@ def test_analyse_split_resumes_from_a_store(analysed, monkeypatch):
         raise AssertionError("a stored stage was recomputed")
 
     monkeypatch.setattr(pipeline, "importance_over_split", refuse)
+    monkeypatch.setattr(pipeline, "kendall_rows", refuse)
     again = analyse_split(model, split, n_classes=model.n_classes, seed=1, store=store, **SMALL)
     assert "adv_attention" not in again
     for key, value in results.items():

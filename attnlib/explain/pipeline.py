@@ -33,6 +33,9 @@ def predict_over_split(model: AttentionModel, split: Split, *, batch_size: int =
 
 ANALYSIS_STAGES = {
     "importance": ("probs", "attention", "gradient", "loo"),
+    # stored, not recomputed when a finished analysis is opened: one scipy call per instance and pair takes most of
+    # the time of opening a full test set's analysis (a chapter of the paper preset opens every run's)
+    "kendall": tuple(f"{t}_{a}_{b}" for a, b in KENDALL_PAIRS for t in ("tau", "p")),
     "permutation": ("perm_tvd",),
     "adversarial": ("adv_jsd", "adv_tvd"),
 }
@@ -137,8 +140,13 @@ def analyse_split(model: AttentionModel, split: Split, *, n_classes: int, seed: 
 
     results.update(_stage(store, "importance", n, importances))
     results["prediction"] = results["probs"].argmax(axis=1)
-    for a, b in KENDALL_PAIRS:
-        results[f"tau_{a}_{b}"], results[f"p_{a}_{b}"] = kendall_rows(results[a], results[b], mask)
+    def correlations():
+        arrays = {}
+        for a, b in KENDALL_PAIRS:
+            arrays[f"tau_{a}_{b}"], arrays[f"p_{a}_{b}"] = kendall_rows(results[a], results[b], mask)
+        return arrays
+
+    results.update(_stage(store, "kendall", n, correlations))
     results.update(_stage(store, "permutation", n, permutations))
     results["perm_median_tvd"] = np.median(results["perm_tvd"], axis=1)
     extra = ("adv_attention",) if keep_adversarial_attention else ()

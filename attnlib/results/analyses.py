@@ -18,14 +18,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..explain import (KENDALL_PAIRS, PAPER_EPSILONS, analyse_split, max_jsd_column, max_jsd_within, summarise,
-                       with_paper_epsilons)
+from ..explain import (ANALYSIS_STAGES, KENDALL_PAIRS, PAPER_EPSILONS, analyse_split, max_jsd_column, max_jsd_within,
+                       summarise, with_paper_epsilons)
 from ..plumbing.errors import ConfigError
 from ..plumbing.io import atomic_path, read_json, read_npz, read_or_discard, write_json
 from .fingerprint import ANALYSIS_CODE, code_fingerprint
 from .runs import Run
 
-STAGES = ("importance", "permutation", "adversarial")
+STAGES = tuple(ANALYSIS_STAGES)
 
 
 @dataclass(frozen=True)
