@@ -111,6 +111,19 @@ def test_analyse_split_resumes_from_a_store(analysed, monkeypatch):
     assert len(store["adversarial"]["adv_jsd"]) == len(split)
 
 
+def test_a_recomputed_importance_stage_recomputes_its_kendall_stage(analysed, monkeypatch):
+    """Kendall τ is derived from the importances: a stored τ never outlives the importances it was computed from."""
+    model, split, results = analysed
+    store = {}
+    analyse_split(model, split, n_classes=model.n_classes, seed=1, store=store, **SMALL)
+    del store["importance"]
+    store["kendall"] = {k: np.zeros_like(v) for k, v in store["kendall"].items()}   # what older importances gave
+    again = analyse_split(model, split, n_classes=model.n_classes, seed=1, store=store, **SMALL)
+    for key in store["kendall"]:
+        np.testing.assert_array_equal(again[key], results[key], err_msg=key)
+        np.testing.assert_array_equal(store["kendall"][key], results[key], err_msg=key)
+
+
 def test_uniform_attention_outputs_equal_decoding_with_uniform_weights():
     import torch
 

@@ -124,9 +124,17 @@ def analyse_split(model: AttentionModel, split: Split, *, n_classes: int, seed: 
     n = len(split)
 
     def importances():
+        if store is not None and "kendall" in store:   # derived from the importances: stale once they are recomputed
+            del store["kendall"]
         arrays = {"probs": predict_over_split(model, split, batch_size=sizes["permutation"], **common)}
         for name in ("attention", "gradient", "loo"):
             arrays[name] = importance_over_split(name, model, split, batch_size=sizes["importance"], **common)
+        return arrays
+
+    def correlations():
+        arrays = {}
+        for a, b in KENDALL_PAIRS:
+            arrays[f"tau_{a}_{b}"], arrays[f"p_{a}_{b}"] = kendall_rows(results[a], results[b], mask)
         return arrays
 
     def permutations():
@@ -140,12 +148,6 @@ def analyse_split(model: AttentionModel, split: Split, *, n_classes: int, seed: 
 
     results.update(_stage(store, "importance", n, importances))
     results["prediction"] = results["probs"].argmax(axis=1)
-    def correlations():
-        arrays = {}
-        for a, b in KENDALL_PAIRS:
-            arrays[f"tau_{a}_{b}"], arrays[f"p_{a}_{b}"] = kendall_rows(results[a], results[b], mask)
-        return arrays
-
     results.update(_stage(store, "kendall", n, correlations))
     results.update(_stage(store, "permutation", n, permutations))
     results["perm_median_tvd"] = np.median(results["perm_tvd"], axis=1)
