@@ -50,10 +50,26 @@ def test_the_one_seed_paper_preset_is_the_paper_preset_with_seed_0():
     available = {"sst", "imdb", "babi1"}
     assert [e for e in paper.experiments(available) if e.run.seed == 0] == one.experiments(available)
     assert (one.ablations, one.strength) == (paper.ablations, paper.strength)
-    # the later chapters at the scale of a two-hour build: the critique on the default preset's datasets with 2 seeds,
-    # the faithfulness lab on every dataset and encoder with tanh attention and 100 test instances per model
+    # the later chapters at the scale of a two-hour build: seed 0 of each ablation, the critique on the default
+    # preset's datasets with 2 seeds, the faithfulness lab on every dataset and encoder with tanh attention and 50
+    # test instances per model
+    assert (paper.ablation_seeds, one.ablation_seeds) == (None, 1)
     assert one.critique == replace(get_preset("default").critique, seeds=2, adversary_epochs=8)
-    assert one.faithfulness == replace(paper.faithfulness, attentions=("tanh",), limit=100)
+    assert one.faithfulness == replace(paper.faithfulness, attentions=("tanh",), limit=50)
+
+
+def test_ablation_seeds_limit_the_seeds_a_preset_trains_of_each_ablation():
+    from attnlib.book.ablations import ABLATIONS, ablation_experiments
+    from attnlib.book.presets import _read_presets
+
+    available = {"sst", "20news"}
+    every = ablation_experiments("paper", available)
+    first = ablation_experiments("paper-one-seed", available)
+    assert {e.run.seed for _, e in every} == {0, 1}
+    assert first == [(name, e) for name, e in every if e.run.seed == 0]
+    assert len(first) == sum(len(a.configurations) * len(available & set(a.datasets)) for a in ABLATIONS.values())
+    with pytest.raises(ConfigError, match="ablation_seeds must be a whole number >= 1; got 0"):
+        _read_presets({"a": {"description": "a", "configurations": [["lstm", "tanh"]], "ablation_seeds": 0}})
 
 
 def test_a_preset_base_is_merged_table_by_table():

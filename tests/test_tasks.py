@@ -38,7 +38,7 @@ def test_the_default_build_lists_its_experiments_ablations_sweep_critique_and_la
     stages = [t for t in tasks if t.body is stage_task]
     assert [t.name for t in stages] == ["critique sst", "critique 20news", "critique agnews", "faithfulness sst",
                                         "faithfulness planted", "faithfulness planted-distractor",
-                                        "faithfulness planted-joint", "faithfulness planted-long"]
+                                        "faithfulness planted-joint"]
     critique_sst = stages[0]
     assert critique_sst.after == tuple(f"experiment {e.label}" for e in experiments if e.run.dataset == "sst")
     assert next(t for t in stages if t.name == "faithfulness planted").after == ()   # no experiment of its own

@@ -35,22 +35,22 @@ STRENGTH_COLUMNS = ["iterations", "adversaries", "median", "mean", "high_median"
 HIGH_ATTENTION = MAX_ATTENTION_EDGES[-2]
 
 
-def _computed(experiments: list, compute) -> list:
+def _computed(experiments: list, compute, seeds: int | None = None) -> list:
     """Those of an ablation's ``experiments`` that ``compute`` asks for: all when it is True, else those of its
-    configurations ((encoder, attention) pairs)."""
-    if compute is True:
-        return list(experiments)
-    wanted = set(compute or ())
-    return [e for e in experiments if (e.run.encoder, e.run.attention) in wanted]
+    configurations ((encoder, attention) pairs); with ``seeds``, only seeds 0 … seeds-1 of them."""
+    wanted = set(compute or ()) if compute is not True else None
+    return [e for e in experiments if (wanted is None or (e.run.encoder, e.run.attention) in wanted)
+            and (seeds is None or e.run.seed < seeds)]
 
 
-def ablation_results(name: str, available: set[str], *, compute=True, data_dir=None, runs_dir=None,
-                     device: str = "auto", progress: bool = True) -> list[Result]:
+def ablation_results(name: str, available: set[str], *, compute=True, seeds: int | None = None, data_dir=None,
+                     runs_dir=None, device: str = "auto", progress: bool = True) -> list[Result]:
     """The experiments of ablation ``name`` on the ``available`` datasets, trained and analysed where missing when
     ``compute`` is True, or only those of ``compute``'s configurations ((encoder, attention) pairs) when it is a
-    collection of them; the others only where already finished in ``runs_dir`` (nothing else is trained)."""
+    collection of them, and with ``seeds`` only its seeds 0 … seeds-1; the others only where already finished in
+    ``runs_dir`` (nothing else is trained)."""
     experiments = ABLATIONS[name].experiments(available)
-    computed = _computed(experiments, compute)
+    computed = _computed(experiments, compute, seeds)
     chosen = [e for e in experiments if e in computed or experiment_finished(e, data_dir=data_dir, runs_dir=runs_dir)]
     return train_and_analyse_experiments(chosen, data_dir=data_dir, runs_dir=runs_dir, device=device,
                                          progress=progress)
@@ -67,8 +67,9 @@ def _preset_computes(preset: str, name: str, every: bool = False):
 def ablation_experiments(preset: str, available: set[str]) -> list[tuple[str, Experiment]]:
     """``(ablation name, experiment)`` for every ablation experiment the scorecard of ``preset`` trains and analyses
     on the ``available`` datasets (what a book build computes before the chapters)."""
+    seeds = get_preset(preset).ablation_seeds
     return [(name, e) for name in ABLATIONS
-            for e in _computed(ABLATIONS[name].experiments(available), _preset_computes(preset, name))]
+            for e in _computed(ABLATIONS[name].experiments(available), _preset_computes(preset, name), seeds)]
 
 
 def gap_explanations(card: pd.DataFrame, ablations: dict[str, list[Result]]) -> pd.DataFrame:
@@ -156,10 +157,12 @@ def adversary_strength(result: Result, *, iterations=(50, 150, 500, 1500), adver
 def all_ablation_results(preset: str, available: set[str], *, every: bool = False, data_dir=None, runs_dir=None,
                          device: str = "auto", progress: bool = True) -> dict[str, list[Result]]:
     """:func:`ablation_results` of every ablation of ``presets.toml``, by name: computed as the preset asks
-    (:attr:`~attnlib.book.presets.Preset.ablations`: all of them, or the named ones for its own configurations), or
-    all of them with ``every``; the others only where already finished."""
+    (:attr:`~attnlib.book.presets.Preset.ablations`: all of them, or the named ones for its own configurations;
+    :attr:`~attnlib.book.presets.Preset.ablation_seeds` of each), or all of them with ``every``; the others only
+    where already finished."""
+    seeds = None if every else get_preset(preset).ablation_seeds
     return {name: ablation_results(name, available, data_dir=data_dir, runs_dir=runs_dir, device=device,
-                                   progress=progress, compute=_preset_computes(preset, name, every))
+                                   progress=progress, compute=_preset_computes(preset, name, every), seeds=seeds)
             for name in ABLATIONS}
 
 

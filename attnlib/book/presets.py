@@ -119,6 +119,8 @@ class Preset:
     ablations : tuple of str, or "all"
         The ablations (:data:`ABLATIONS`) the scorecard chapter trains and analyses with this preset: ``"all"`` runs
         every ablation as ``presets.toml`` defines it; named ones run only for this preset's configurations.
+    ablation_seeds : int, optional
+        Only seeds 0 … ablation_seeds-1 of each ablation are trained (None: the ablation's own seeds).
     strength : tuple of (dataset, encoder, attention)
         The configurations whose adversary strength the scorecard chapter sweeps.
     critique : Critique, optional
@@ -135,6 +137,7 @@ class Preset:
     analysis_overrides: dict = field(default_factory=dict)
     seeds: dict = field(default_factory=dict)
     ablations: tuple[str, ...] | str = ()
+    ablation_seeds: int | None = None
     strength: tuple[tuple[str, str, str], ...] = ()
     critique: Critique | None = None
     faithfulness: Faithfulness | None = None
@@ -213,11 +216,14 @@ def _read_presets(table: dict) -> dict[str, Preset]:
         seeds = entry.get("seeds", {})
         if not all(isinstance(n, int) and n >= 1 for n in seeds.values()):
             raise ConfigError(f"preset {name!r}: every seeds entry must be a whole number >= 1; got {seeds}")
-        ablations = entry.get("ablations", ())
+        ablations, ablation_seeds = entry.get("ablations", ()), entry.get("ablation_seeds")
+        if ablation_seeds is not None and (isinstance(ablation_seeds, bool) or not isinstance(ablation_seeds, int)
+                                           or ablation_seeds < 1):
+            raise ConfigError(f"preset {name!r}: ablation_seeds must be a whole number >= 1; got {ablation_seeds!r}")
         presets[name] = Preset(name, entry.get("description") or entry["changes"],
                                tuple(tuple(c) for c in entry["configurations"]), datasets,
                                entry.get("run", {}), entry.get("analysis", {}), seeds,
-                               ablations if ablations == "all" else tuple(ablations),
+                               ablations if ablations == "all" else tuple(ablations), ablation_seeds,
                                tuple(tuple(c) for c in entry.get("strength", ())),
                                _read_settings(name, entry, "critique", Critique),
                                _read_settings(name, entry, "faithfulness", Faithfulness))
