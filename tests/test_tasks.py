@@ -77,7 +77,35 @@ def test_with_costs_replaces_only_the_named_tasks():
     assert [t.cost for t in with_costs(tasks, {"a": 2.0})] == [2.0, 5.0]
 
 
-def test_a_cluster_starts_the_costliest_ready_task_first_and_passes_what_they_wait_for(tmp_path):
+def test_a_critical_path_is_a_task_s_cost_plus_the_costliest_chain_that_waits_for_it():
+    from attnlib.book.cluster import critical_paths
+
+    tasks = [Task("a", _record, (), cost=1.0), Task("b", _record, (), after=("a",), cost=5.0),
+             Task("c", _record, (), after=("a",), cost=2.0), Task("d", _record, (), after=("b", "c"), cost=3.0),
+             Task("e", _record, (), cost=4.0)]
+    assert critical_paths(tasks) == {"a": 9.0, "b": 8.0, "c": 5.0, "d": 3.0, "e": 4.0}
+
+
+def test_the_critique_and_the_lab_cost_the_training_and_measures_they_do_themselves(data):
+    from attnlib.book.critique import critique_plan
+    from attnlib.book.estimate import stage_costs
+    from attnlib.book.presets import available_datasets
+
+    experiments = get_preset("quick").experiments(available_datasets(data))
+    built = {e.run for e in experiments}
+    planted = [get_preset("quick").experiment("planted", encoder, "tanh").run for encoder in ("lstm", "average")]
+    trained = {run: {"train_seconds": 1000.0}   # as if sampled
+               for run in [e.run for e in experiments if e.run.seed == 0] + planted}
+    costs = stage_costs("quick", experiments, data_dir=data, progress=False, estimates=trained)
+    assert set(costs) == {"critique sst", "faithfulness sst", "faithfulness planted"}
+    # every critique run that is not an experiment trains like the seed-0 experiment of its encoder
+    own = [p for p in critique_plan("quick", data_dir=data) if p.config not in built]
+    assert len(own) >= 8 and costs["critique sst"] == 1000.0 * len(own)
+    # SST's lab models are the experiments (only their measures cost); the planted task's are trained by the lab
+    assert 0 < costs["faithfulness sst"] < 1000.0 and 2000.0 < costs["faithfulness planted"] < 3000.0
+
+
+def test_a_cluster_starts_the_ready_task_with_the_longest_critical_path_first(tmp_path):
     pytest.importorskip("distributed")
     from attnlib.book.cluster import run_on_cluster, start_cluster
 
@@ -94,7 +122,8 @@ def test_a_cluster_starts_the_costliest_ready_task_first_and_passes_what_they_wa
     finally:
         cluster.close()
     order = sorted(results, key=lambda name: results[name]["started"])
-    assert order == ["first", "gate", "long", "middle", "short", "last"]
+    # the gate costs nothing itself but 30 s of work waits for it, so it starts before the 2-second task
+    assert order == ["gate", "long", "middle", "first", "short", "last"]
     assert results["last"]["after"] == ["short", "long"]
 
 

@@ -340,10 +340,14 @@ def _build(preset, experiments, root, data_dir, runs_dir, device, progress, clus
         steps.update()
     else:
         from .cluster import run_on_cluster
-        from .estimate import experiment_costs
+        from .estimate import experiment_costs, stage_costs
 
-        tasks = with_costs(tasks, experiment_costs(experiments_of(tasks), data_dir=data_dir, runs_dir=runs_dir,
-                                                   device=device, progress=progress))
+        estimates: dict = {}
+        costs = experiment_costs(experiments_of(tasks), data_dir=data_dir, runs_dir=runs_dir, device=device,
+                                 progress=progress, estimates=estimates)
+        costs.update(stage_costs(preset, experiments, data_dir=data_dir, device=device, progress=progress,
+                                 estimates=estimates))
+        tasks = with_costs(tasks, costs)
         steps.set_description(f"book ({preset}): {len(tasks)} tasks on the Dask cluster")
         results = run_on_cluster(cluster, tasks, data_dir=data_dir, runs_dir=runs_dir, progress=progress)
         steps.update(len(tasks))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import heapq
 import time
+from dataclasses import replace
 
 import pandas as pd
 from tqdm.auto import tqdm
@@ -27,7 +28,8 @@ from ..results.analyses import sample_indices
 from ..results.runs import initial_model, training_view
 from ..training.recipe import TrainConfig, epoch_seed, make_optimizer, positive_weight, predict_split, train_epoch
 
-__all__ = ["ORDERING_SAMPLE", "estimate_experiment", "estimate_preset", "experiment_costs", "wall_time_on_workers"]
+__all__ = ["ORDERING_SAMPLE", "estimate_experiment", "estimate_preset", "estimate_faithfulness", "experiment_costs",
+           "stage_costs", "wall_time_on_workers"]
 
 
 def _seconds(function) -> float:
@@ -108,15 +110,16 @@ def estimate_preset(preset: str, *, data_dir=None, n_batches: int = 8, n_instanc
     return table
 
 
-ORDERING_SAMPLE = {"n_batches": 2, "n_instances": 16}
+ORDERING_SAMPLE = {"n_batches": 2, "n_instances": 8}
 """The timed sample per experiment by which a cluster build orders its experiments (:func:`experiment_costs`): about
 1 s per experiment on the 2-core machine, a small part of an experiment, and enough to put the longest first."""
 
 
-def experiment_costs(experiments: dict, *, data_dir=None, runs_dir=None, device="auto",
-                     progress: bool = True) -> dict:
+def experiment_costs(experiments: dict, *, data_dir=None, runs_dir=None, device="auto", progress: bool = True,
+                     estimates: dict | None = None) -> dict:
     """Estimated seconds of each of ``experiments`` (name to :class:`~attnlib.book.Experiment`) from
-    :data:`ORDERING_SAMPLE` (:func:`estimate_experiment`); 0 for an experiment already finished in ``runs_dir``."""
+    :data:`ORDERING_SAMPLE` (:func:`estimate_experiment`); 0 for an experiment already finished in ``runs_dir``.
+    ``estimates``, when given, receives the :func:`estimate_experiment` of each experiment timed, by its run."""
     from .experiments import experiment_finished
 
     costs, datasets, warm = {}, {}, False
@@ -133,6 +136,75 @@ def experiment_costs(experiments: dict, *, data_dir=None, runs_dir=None, device=
             warm = True
         estimated = estimate_experiment(experiment, dataset, device=device, **ORDERING_SAMPLE)
         costs[name] = estimated["train_seconds"] + estimated["analysis_seconds"]
+        if estimates is not None:
+            estimates[experiment.run] = estimated
+    return costs
+
+
+def estimate_faithfulness(experiment, dataset, measure, *, n_instances: int = 1, device="auto") -> float:
+    """Measured seconds per instance of the faithfulness lab's ``measure``
+    (:class:`~attnlib.faithfulness.runs.FaithfulnessConfig`: every explainer and erasure curve) on ``experiment``'s
+    freshly initialised model, timed on a seeded sample of ``n_instances`` of its instances."""
+    from ..faithfulness.measure import faithfulness_over_split
+
+    device = resolve_device(device)
+    config = experiment.run
+    model = initial_model(config, dataset, config.resolve(dataset))[0].to(device)
+    split = dataset.split(measure.split)
+    sample = split.subset(sample_indices(len(split), n_instances, measure.seed))
+    return _seconds(lambda: faithfulness_over_split(model, sample, measure.explainers, device=device,
+                                                    progress=False)) / len(sample)
+
+
+def _costing_experiment(run):
+    """An experiment with ``run``'s training settings and a model that :func:`estimate_experiment` can build: the
+    critique's uniform and imposed runs and its adversaries cost about what a ``tanh`` model of the same encoder and
+    epochs costs to train."""
+    from ..models.attention import ATTENTIONS
+    from ..results.analyses import AnalysisConfig
+    from .experiments import Experiment
+
+    return Experiment(run if run.attention in ATTENTIONS else replace(run, attention="tanh"), AnalysisConfig())
+
+
+def stage_costs(preset: str, experiments: list, *, data_dir=None, device="auto", progress: bool = True,
+                estimates: dict | None = None) -> dict:
+    """Estimated seconds of the critique and the faithfulness lab of each dataset of ``preset``, by task name
+    (``critique sst``, ``faithfulness planted``), for a cluster to order them with the experiments
+    (:func:`experiment_costs`).
+
+    A stage's cost is the training it does itself (the critique's runs, and the lab's models, that are not among
+    ``experiments``: :data:`ORDERING_SAMPLE` steps of each distinct training setting, scaled like an experiment's) and,
+    for the lab, its measures (every explainer on one instance of each model, times the instances it measures).
+    ``estimates``: :func:`experiment_costs`' samples by run, re-used for the runs that train like an experiment.
+    """
+    from .critique import critique_plan
+    from .faithfulness import faithfulness_plan
+    from .presets import get_preset
+
+    chosen, built = get_preset(preset), {e.run for e in experiments}
+    work = []   # (task name, run, the lab's measure of it or None for its training)
+    if chosen.critique is not None:
+        work += [(f"critique {p.dataset}", p.run, None) for p in critique_plan(preset, data_dir=data_dir)
+                 if p.config not in built]   # (an adversary's config holds the run it follows)
+    if chosen.faithfulness is not None:
+        for model in faithfulness_plan(preset, data_dir=data_dir):
+            name = f"faithfulness {model.run.dataset}"
+            work += [(name, model.run, None)] * (model.run not in built) + [(name, model.run, model.measure)]
+    costs, loaded = dict.fromkeys((name for name, _, _ in work), 0.0), {}
+    trained = {run: estimated["train_seconds"] for run, estimated in (estimates or {}).items()}
+    for name, run, measure in tqdm(work, desc="timing a sample of the critique and the lab", disable=not progress):
+        if run.dataset not in loaded:
+            loaded = {run.dataset: load_dataset(run.dataset, data_dir, progress=False)}
+        dataset, experiment = loaded[run.dataset], _costing_experiment(replace(run, seed=0))
+        if measure is not None:
+            instances = measure.limit or len(dataset.split(measure.split))
+            costs[name] += instances * estimate_faithfulness(experiment, dataset, measure, device=device)
+            continue
+        if experiment.run not in trained:
+            trained[experiment.run] = estimate_experiment(experiment, dataset, device=device,
+                                                          **ORDERING_SAMPLE)["train_seconds"]
+        costs[name] += trained[experiment.run]
     return costs
 
 

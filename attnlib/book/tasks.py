@@ -40,9 +40,10 @@ class Task:
     after : tuple of str
         Names of the tasks whose results ``body`` receives as ``after`` and that must finish first.
     cost : float
-        Estimated seconds; a cluster starts the ready tasks with the largest first. Only experiments are estimated
-        (:func:`with_costs`); the others cost 0, so they fill the workers once every experiment has started (a
-        long experiment started last would keep one worker busy while the others wait).
+        Estimated seconds (:func:`with_costs`: the experiments' and the stages' samples of
+        :mod:`attnlib.book.estimate`; a strength sweep costs 0). A cluster starts the ready task with the longest
+        chain of costs ahead of it first (:func:`~attnlib.book.cluster.critical_paths`): a long task started last
+        would keep one worker busy while the others wait.
     """
 
     name: str
