@@ -243,8 +243,9 @@ def _bench_training(args) -> int:
     columns = ["dataset", "encoder", "n_batches", "batches_per_epoch", "packed_seconds", "fast_seconds",
                "packed_epoch_seconds", "fast_epoch_seconds", "ratio", "max_loss_difference"]
     print(table[columns].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-    print("*_epoch_seconds extrapolate the timed batches to a whole epoch; packed is the packed nn.LSTM for "
-          "lstm and the same code for cnn and average (their ratio shows the measurement's noise)")
+    print("*_epoch_seconds extrapolate the timed batches to a whole epoch; packed is the reference each fast path "
+          "is tested against: the packed nn.LSTM for lstm, four separate convolutions for cnn, the same code for "
+          "average (its ratio shows the measurement's noise)")
     return 0
 
 

@@ -128,3 +128,23 @@ def test_unknown_names_are_config_errors(field, value):
     kwargs[field] = value
     with pytest.raises(ConfigError, match=f"unknown {field} '{value}'; choose one of"):
         ModelConfig(**kwargs)
+
+
+@pytest.mark.parametrize("hidden", [8, 32])
+def test_the_fused_cnn_computes_the_separate_convolutions_and_their_gradients(hidden):
+    from attnlib.models.encoders import CNNEncoder
+
+    torch.manual_seed(0)
+    fused = CNNEncoder(6, hidden).double()
+    separate = CNNEncoder(6, hidden, separate=True).double()
+    separate.load_state_dict(fused.state_dict())
+    embedded = torch.randn(3, 11, 6, dtype=torch.float64)
+    lengths = torch.tensor([11, 7, 3])
+    outputs = []
+    for encoder in (fused, separate):
+        states, last = encoder(embedded, lengths)
+        (states.sum() + (last ** 2).sum()).backward()
+        outputs.append([states, last, *(p.grad for p in encoder.parameters())])
+    assert len(outputs[0]) == 2 + 2 * 4
+    for a, b in zip(*outputs):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)

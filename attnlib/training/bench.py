@@ -2,9 +2,11 @@
 
 :func:`run_training_benchmark` trains two copies of the same model (same initial weights, same batches)
 for a fixed number of batches of a dataset's training split: the library's encoders as they are, and the
-packed implementation the fast BiLSTM is tested against (the packed ``nn.LSTM``,
-:func:`~attnlib.models.encoders.packed_bilstm`; the CNN and Average encoders have one implementation, so their
-two sides time the same code and the ratio shows the noise of the measurement). It reports seconds per batch,
+implementations the fast paths are tested against (the packed ``nn.LSTM``,
+:func:`~attnlib.models.encoders.packed_bilstm`, for the BiLSTM; the four separate convolutions,
+:func:`~attnlib.models.encoders.separate_convolutions`, for the CNN; the Average encoder has one implementation, so
+its two sides time the same code and its ratio shows the noise of the measurement); the "packed" side is that
+reference. It reports seconds per batch,
 the extrapolated seconds per epoch and the ratio packed / fast, and checks that both sides computed the same
 losses.
 """
@@ -20,7 +22,7 @@ import torch
 from ..data.base import TextDataset
 from ..data.batching import batch_order
 from ..models import ModelConfig, build_model
-from ..models.encoders import LSTMEncoder
+from ..models.encoders import CNNEncoder, LSTMEncoder
 from ..models.model import AttentionModel
 from .recipe import TrainConfig, make_optimizer, positive_weight, train_epoch
 
@@ -28,10 +30,13 @@ __all__ = ["run_training_benchmark", "use_packed_encoders"]
 
 
 def use_packed_encoders(model: AttentionModel) -> AttentionModel:
-    """Switch every BiLSTM of ``model`` to the packed ``nn.LSTM`` (in place); returns ``model``."""
+    """Switch every encoder of ``model`` to the implementation its fast path is tested against (in place): the packed
+    ``nn.LSTM`` for a BiLSTM, separate convolutions for a CNN. Returns ``model``."""
     for module in model.modules():
         if isinstance(module, LSTMEncoder):
             module.packed = True
+        elif isinstance(module, CNNEncoder):
+            module.separate = True
     return model
 
 
