@@ -17,6 +17,7 @@ import heapq
 import time
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
@@ -199,7 +200,7 @@ def stage_costs(preset: str, experiments: list, *, data_dir=None, device="auto",
             loaded = {run.dataset: load_dataset(run.dataset, data_dir, progress=False)}
         dataset, experiment = loaded[run.dataset], _costing_experiment(replace(run, seed=0))
         if measure is not None:
-            instances = measure.limit or len(dataset.split(measure.split))
+            instances = min(measure.limit or np.inf, len(dataset.split(measure.split)))
             costs[name] += instances * estimate_faithfulness(experiment, dataset, measure, device=device)
             continue
         if experiment.run not in trained:
