@@ -234,9 +234,10 @@ def _lstm_pieces(embedded: torch.Tensor, weights: list[torch.Tensor], rows: torc
 
 
 def _additive_scores(attention: AdditiveAttention, projected: torch.Tensor, question: torch.Tensor | None):
-    """:meth:`AdditiveAttention.scores` from the passage projection ``W h + b`` of the states, shape (batch, seq_len,
-    size // 2), computed elsewhere (overwritten); tanh as 2 sigmoid(2x) - 1, several times faster than ``torch.tanh``
-    on CPU. Returns shape (batch, seq_len)."""
+    """:meth:`AdditiveAttention.scores` from the passage projection ``W h`` of the states (without its bias), shape
+    (batch, seq_len, size // 2), computed elsewhere (overwritten); tanh as 2 sigmoid(2x) - 1, several times faster
+    than ``torch.tanh`` on CPU. Returns shape (batch, seq_len)."""
+    projected.add_(attention.passage.bias)
     if attention.question is not None:
         projected.add_(attention.question(question).unsqueeze(1))
     return attention.v(projected.mul_(2).sigmoid_().mul_(2).sub_(1)).squeeze(-1)
@@ -273,8 +274,9 @@ def _loo_lstm(model: AttentionModel, batch: Batch, encoded: Encoded):
     cell_h, cell_c = _bilstm_cell_states(proj, w_hh_t, lengths)         # (2, batch, seq_len, hidden) each
     projected, changed_projection = [], []
     if isinstance(model.attention, AdditiveAttention):
-        # W h + b = W_f h_f + W_b h_b + b: the projection of each original half once, of each changed half as it comes
+        # W h = W_f h_f + W_b h_b: the projection of each original half once, of each changed half as it comes
         weight = model.attention.passage.weight                             # (size // 2, 2H)
+        width = weight.shape[0]
         changed_projection = [weight[:, :hidden].T, weight[:, hidden:].T]
         projected = [states[..., :hidden] @ changed_projection[0], states[..., hidden:] @ changed_projection[1]]
 
@@ -297,12 +299,11 @@ def _loo_lstm(model: AttentionModel, batch: Batch, encoded: Encoded):
                 target, changed = (jobs[:, None] * seq_len + pos)[inside], out[inside]
                 halves.index_copy_(0, target * 2 + direction, changed)
                 if projected:
-                    new_projected[direction].view(-1, changed_projection[direction].shape[1]).index_copy_(
+                    new_projected[direction].view(-1, width).index_copy_(
                         0, target, changed @ changed_projection[direction])
         question = None if encoded.question is None else encoded.question.index_select(0, rows)
         keep = _removal_mask(mask, positions).reshape(n * n_pos, seq_len)
-        scores = (_additive_scores(model.attention, new_projected[0].add_(new_projected[1]).add_(
-            model.attention.passage.bias), question) if projected
+        scores = (_additive_scores(model.attention, new_projected[0].add_(new_projected[1]), question) if projected
                   else model.attention.scores(new_states, question))
         attn = masked_softmax(scores, keep)
         contexts = torch.bmm(attn.unsqueeze(1), new_states).squeeze(1)
