@@ -111,11 +111,13 @@ def output_change(model: AttentionModel, new_probs: torch.Tensor, probs: torch.T
 def adversarial_objective(alpha: torch.Tensor, attn: torch.Tensor, dy: torch.Tensor) -> torch.Tensor:
     """The authors' loss for a batch (module docstring).
 
-    Computed for speed, with the value of the formula: ``log(p + 1e-10)`` once per distribution rather than once
-    per pair, each unordered pair of adversaries once (the JSD is symmetric and zero on the diagonal, so the
-    mean over all K x K ordered pairs is twice the sum over pairs k < k', over K^2), and without the clamp to
-    [0, 1] of :func:`~attnlib.explain.divergence.jsd`, which is the identity, value and gradient, on
-    distributions. The test of this function is the formula itself, term by term.
+    Computed for speed, with the value of the formula: each unordered pair of adversaries once (the JSD is
+    symmetric and zero on the diagonal, so the mean over all K x K ordered pairs is twice the sum over pairs
+    k < k', over K^2); the authors' JSD rearranged as ``JSD(p, q) = (S(p) + S(q)) / 2 - S(m)`` with
+    ``S(p) = sum p log(p + 1e-10)`` and ``m = (p + q) / 2``, so that ``S`` of each distribution is computed once
+    and a pair costs only its ``S(m)``; and without the clamp to [0, 1] of :func:`~attnlib.explain.divergence.jsd`,
+    which is the identity, value and gradient, on distributions. The test of this function is the formula itself,
+    term by term.
 
     Parameters
     ----------
@@ -131,22 +133,18 @@ def adversarial_objective(alpha: torch.Tensor, attn: torch.Tensor, dy: torch.Ten
     Tensor, scalar
     """
     k = alpha.shape[1]
-    log_alpha = torch.log(alpha + JSD_EPS)
-    attn = attn[:, None, :]
-    to_original = _jsd_with_logs(alpha, log_alpha, attn, torch.log(attn + JSD_EPS))       # (batch, K)
     first, second = torch.triu_indices(k, k, 1, device=alpha.device)                    # the pairs k < k'
-    between = _jsd_with_logs(alpha.index_select(1, first), log_alpha.index_select(1, first),
-                             alpha.index_select(1, second), log_alpha.index_select(1, second))   # (batch, pairs)
+    s_alpha = _s(alpha).sum()                                                           # S of every adversary
+    to_original = 0.5 * (s_alpha + k * _s(attn).sum()) - _s(0.5 * (alpha + attn[:, None, :])).sum()
+    between = 0.5 * (k - 1) * s_alpha - _s(0.5 * (alpha.index_select(1, first) + alpha.index_select(1, second))).sum()
     hinge = torch.relu(dy - OUTPUT_TOLERANCE)
-    return (-to_original + OUTPUT_PENALTY * hinge).sum() - 2 * between.sum() / (k * k)
+    return OUTPUT_PENALTY * hinge.sum() - to_original - 2 * between / (k * k)
 
 
-def _jsd_with_logs(p: torch.Tensor, log_p: torch.Tensor, q: torch.Tensor, log_q: torch.Tensor) -> torch.Tensor:
-    """The authors' JSD over the last dimension for distributions ``p``, ``q`` given ``log(p + 1e-10)`` and
-    ``log(q + 1e-10)`` (broadcastable shapes (..., seq_len)); shape (...)."""
-    m = 0.5 * (p + q)
-    log_m = torch.log(m + JSD_EPS)
-    return 0.5 * ((p * (log_p - log_m)).sum(-1) + (q * (log_q - log_m)).sum(-1))
+def _s(p: torch.Tensor) -> torch.Tensor:
+    """``sum p log(p + 1e-10)`` over the last dimension (shape (...) for ``p`` of shape (..., seq_len)): the JSD of
+    two distributions is the mean of their ``S`` minus the ``S`` of their mean (:func:`adversarial_objective`)."""
+    return (p * torch.log(p + JSD_EPS)).sum(-1)
 
 
 @dataclass
