@@ -17,7 +17,6 @@ import heapq
 import time
 from dataclasses import replace
 
-import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
@@ -200,7 +199,7 @@ def stage_costs(preset: str, experiments: list, *, data_dir=None, device="auto",
             loaded = {run.dataset: load_dataset(run.dataset, data_dir, progress=False)}
         dataset, experiment = loaded[run.dataset], _costing_experiment(replace(run, seed=0))
         if measure is not None:
-            instances = min(measure.limit or np.inf, len(dataset.split(measure.split)))
+            instances = len(sample_indices(len(dataset.split(measure.split)), measure.limit, measure.seed))
             costs[name] += instances * estimate_faithfulness(experiment, dataset, measure, device=device)
             continue
         if experiment.run not in trained:
