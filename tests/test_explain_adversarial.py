@@ -10,7 +10,7 @@ import torch
 
 from attnlib.explain import (adversarial_objective, adversarial_over_split, draw_permutations, initial_log_scores, jsd,
                              max_jsd_within)
-from attnlib.explain.adversarial import output_change
+from attnlib.explain.adversarial import divergence_gradient, output_change
 from attnlib.explain.naive import naive_adversarial
 from helpers import random_model, random_split, seeded  # noqa: F401
 
@@ -43,6 +43,20 @@ def test_objective_matches_its_formula():
     cross = sum(jsd(alpha[i, a], alpha[i, b]) for i in range(n) for a in range(k) for b in range(k))
     expected -= cross / (k * k)
     torch.testing.assert_close(adversarial_objective(alpha, attn, dy), torch.as_tensor(expected, dtype=alpha.dtype))
+
+
+@pytest.mark.parametrize("k", [1, 2, 5])
+def test_divergence_gradient_is_the_objectives_gradient_without_the_hinge(k):
+    torch.manual_seed(k)
+    n, length = 3, 7
+    outside = torch.zeros(n, length, dtype=torch.bool)
+    outside[0, 5:] = outside[:, 0] = True                                    # zeros as at padding and <SOS>
+    alpha = torch.softmax(torch.randn(n, k, length, dtype=torch.float64).masked_fill(outside[:, None], -math.inf), -1)
+    attn = torch.softmax(torch.randn(n, length, dtype=torch.float64).masked_fill(outside, -math.inf), -1)
+    alpha.requires_grad_(True)
+    dy = torch.rand(n, k, dtype=torch.float64) * 0.03                    # the hinge does not depend on alpha here
+    (expected,) = torch.autograd.grad(adversarial_objective(alpha, attn, dy), alpha)
+    torch.testing.assert_close(divergence_gradient(alpha.detach(), attn), expected, rtol=1e-12, atol=1e-12)
 
 
 def test_output_change_is_tvd_for_classifiers_and_l1_for_pair_models():

@@ -39,7 +39,7 @@ from .divergence import JSD_EPS, jsd, tvd
 
 __all__ = [
     "ADVERSARIAL_PURPOSE", "AdversarialResult", "MAX_JSD_PREFIX", "PAPER_EPSILONS", "adversarial_objective",
-    "adversarial_over_split", "adversarial_search", "initial_log_scores", "max_jsd_column", "max_jsd_within",
+    "adversarial_over_split", "adversarial_search", "divergence_gradient", "initial_log_scores", "max_jsd_column", "max_jsd_within",
     "with_paper_epsilons",
 ]
 
@@ -137,8 +137,48 @@ def adversarial_objective(alpha: torch.Tensor, attn: torch.Tensor, dy: torch.Ten
     s_alpha = _s(alpha).sum()                                                           # S of every adversary
     to_original = 0.5 * (s_alpha + k * _s(attn).sum()) - _s(0.5 * (alpha + attn[:, None, :])).sum()
     between = 0.5 * (k - 1) * s_alpha - _s(0.5 * (alpha.index_select(1, first) + alpha.index_select(1, second))).sum()
-    hinge = torch.relu(dy - OUTPUT_TOLERANCE)
-    return OUTPUT_PENALTY * hinge.sum() - to_original - 2 * between / (k * k)
+    return _output_hinge(dy) - to_original - 2 * between / (k * k)
+
+
+def _output_hinge(dy: torch.Tensor) -> torch.Tensor:
+    """The objective's penalty on output change, ``sum 500 * ReLU(dy - 0.01)`` over ``dy`` (batch, n_adversaries)."""
+    return OUTPUT_PENALTY * torch.relu(dy - OUTPUT_TOLERANCE).sum()
+
+
+def divergence_gradient(alpha: torch.Tensor, attn: torch.Tensor) -> torch.Tensor:
+    """The gradient of :func:`adversarial_objective` with respect to ``alpha`` through its JSD terms (all of it but
+    the output hinge, which reaches ``alpha`` through the model), by hand: the search needs only this gradient,
+    never the objective's value, and autograd would compute both, keeping every intermediate.
+
+    With ``s(p) = log(p + 1e-10) + p / (p + 1e-10)``, the derivative of ``p log(p + 1e-10)``, ``m_k`` the mean of
+    ``alpha_k`` and ``attn``, and ``m_kk'`` the mean of ``alpha_k`` and ``alpha_k'``::
+
+        d/d alpha_k = -(1/2 + (K - 1) / K^2) s(alpha_k) + s(m_k) / 2 + sum_{k' != k} s(m_kk') / K^2
+
+    Tested against autograd of :func:`adversarial_objective`.
+
+    Parameters
+    ----------
+    alpha : Tensor, shape (batch, n_adversaries, seq_len)
+    attn : Tensor, shape (batch, seq_len)
+
+    Returns
+    -------
+    Tensor, shape (batch, n_adversaries, seq_len)
+    """
+    k = alpha.shape[1]
+    first, second = torch.triu_indices(k, k, 1, device=alpha.device)
+    pairs = _s_derivative(0.5 * (alpha.index_select(1, first) + alpha.index_select(1, second)))
+    gradient = _s_derivative(0.5 * (alpha + attn[:, None, :])).mul_(0.5)
+    gradient.add_(_s_derivative(alpha), alpha=-(0.5 + (k - 1) / (k * k)))
+    gradient.index_add_(1, first, pairs, alpha=1.0 / (k * k))
+    return gradient.index_add_(1, second, pairs, alpha=1.0 / (k * k))
+
+
+def _s_derivative(p: torch.Tensor) -> torch.Tensor:
+    """``log(p + 1e-10) + p / (p + 1e-10)`` elementwise: the derivative of each term of :func:`_s`."""
+    shifted = p + JSD_EPS
+    return torch.log(shifted).add_(p.div(shifted))
 
 
 def _s(p: torch.Tensor) -> torch.Tensor:
@@ -237,8 +277,11 @@ def adversarial_search(model: AttentionModel, batch: Batch, *, n_adversaries: in
     with torch.enable_grad():
         for _ in range(n_iterations):
             alpha, new_probs = forward()
-            loss = adversarial_objective(alpha, attn, output_change(model, new_probs, probs[:, None, :]))
-            (log_scores.grad,) = torch.autograd.grad(loss, log_scores)
+            hinge = _output_hinge(output_change(model, new_probs, probs[:, None, :]))
+            # the objective's gradient: the hinge's through autograd, the divergences' by hand
+            (log_scores.grad,) = torch.autograd.grad(
+                (hinge, alpha), log_scores,
+                (torch.ones((), dtype=alpha.dtype, device=alpha.device), divergence_gradient(alpha.detach(), attn)))
             optimizer.step()
     with torch.no_grad():
         alpha, new_probs = forward()
