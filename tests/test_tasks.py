@@ -127,6 +127,28 @@ def test_a_cluster_starts_the_ready_task_with_the_longest_critical_path_first(tm
     assert results["last"]["after"] == ["short", "long"]
 
 
+def _costs_after_a_while():
+    time.sleep(0.1)   # the first task (0.3 s) is still running when the costs arrive
+    return {"short": 1.0, "long": 30.0, "middle": 4.0}
+
+
+def test_costs_timed_while_the_first_tasks_run_order_the_tasks_started_after_them(tmp_path):
+    pytest.importorskip("distributed")
+    from attnlib.book.cluster import run_on_cluster, start_cluster
+
+    cluster = start_cluster(workers=1)
+    try:
+        tasks = [Task(name, _record, (name, None)) for name in ("first", "short", "middle", "long")]
+        data = tmp_path / "data"
+        data.mkdir()
+        results = run_on_cluster(cluster, tasks, data_dir=str(data), runs_dir=str(tmp_path / "runs"), progress=False,
+                                 costs=_costs_after_a_while)
+    finally:
+        cluster.close()
+    # the first in list order starts at once; the others by their costs
+    assert sorted(results, key=lambda name: results[name]["started"]) == ["first", "long", "middle", "short"]
+
+
 def test_an_ablation_task_is_an_experiment_with_its_own_timeline_name(data, tmp_path, monkeypatch):
     from attnlib.book.presets import ABLATIONS
     from attnlib.results.analyses import AnalysisConfig

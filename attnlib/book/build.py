@@ -323,7 +323,7 @@ def build_book(preset: str = "default", *, root: str | Path = ".", data_dir=None
 
 
 def _build(preset, experiments, root, data_dir, runs_dir, device, progress, cluster=None) -> dict:
-    from .tasks import build_tasks, experiments_of, run_here, with_costs
+    from .tasks import build_tasks, experiments_of, run_here
 
     timings: dict[str, float] = {}
     timeline = Timeline(timeline_path(root))
@@ -342,14 +342,16 @@ def _build(preset, experiments, root, data_dir, runs_dir, device, progress, clus
         from .cluster import run_on_cluster
         from .estimate import experiment_costs, stage_costs
 
-        estimates: dict = {}
-        costs = experiment_costs(experiments_of(tasks), data_dir=data_dir, runs_dir=runs_dir, device=device,
-                                 progress=progress, estimates=estimates)
-        costs.update(stage_costs(preset, experiments, data_dir=data_dir, device=device, progress=progress,
-                                 estimates=estimates))
-        tasks = with_costs(tasks, costs)
+        def sampled_costs() -> dict:   # on this client, while the workers start on the first tasks
+            estimates: dict = {}
+            costs = experiment_costs(experiments_of(tasks), data_dir=data_dir, runs_dir=runs_dir, device=device,
+                                     progress=False, estimates=estimates)
+            return costs | stage_costs(preset, experiments, data_dir=data_dir, device=device, progress=False,
+                                       estimates=estimates)
+
         steps.set_description(f"book ({preset}): {len(tasks)} tasks on the Dask cluster")
-        results = run_on_cluster(cluster, tasks, data_dir=data_dir, runs_dir=runs_dir, progress=progress)
+        results = run_on_cluster(cluster, tasks, data_dir=data_dir, runs_dir=runs_dir, progress=progress,
+                                 costs=sampled_costs)
         steps.update(len(tasks))
     for task in tasks:
         for row in results[task.name]["rows"]:

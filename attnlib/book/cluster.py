@@ -21,8 +21,10 @@ from __future__ import annotations
 import os
 import uuid
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from tqdm.auto import tqdm
 
@@ -176,6 +178,12 @@ def critical_paths(tasks: list) -> dict[str, float]:
     return {task.name: path(task.name) for task in tasks}
 
 
+def _longest_first(pending: list, tasks: list) -> list:
+    """``pending``, some of ``tasks``, by decreasing :func:`critical_paths` over ``tasks`` (ties in list order)."""
+    paths = critical_paths(tasks)
+    return sorted(pending, key=lambda t: -paths[t.name])
+
+
 def _slots(cluster: Cluster) -> int:
     """How many tasks ``cluster`` runs at once: one per worker thread (workers may join or leave during a build)."""
     workers = cluster.client.scheduler_info(n_workers=-1)["workers"].values()
@@ -183,7 +191,7 @@ def _slots(cluster: Cluster) -> int:
 
 
 def run_on_cluster(cluster: Cluster, tasks: list, *, data_dir: str, runs_dir: str, progress: bool = True,
-                   retries: int = 2, what: str = "tasks") -> dict[str, dict]:
+                   retries: int = 2, what: str = "tasks", costs: Callable[[], dict] | None = None) -> dict[str, dict]:
     """Every task (:class:`~attnlib.book.tasks.Task`) on ``cluster``, after :func:`check_shared_storage`, each once the
     tasks it names in ``after`` have finished (it receives their results). Returns their results by name.
 
@@ -191,6 +199,10 @@ def run_on_cluster(cluster: Cluster, tasks: list, *, data_dir: str, runs_dir: st
     longest :func:`critical_paths` (longest first keeps a worker from ending the build alone on a long task). Dask
     would give every submitted task to a worker's own queue at once, and a task queued behind a long one does not move
     to a worker that falls idle (on 2 workers, a fresh default build's loads were 1,679 and 1,430 s).
+
+    ``costs``, when given, is called in a thread of this client while the cluster starts the tasks: it returns
+    estimated seconds by task name (:func:`~attnlib.book.tasks.with_costs`), which order the tasks started once it has
+    returned; until then they start in list order. The workers need not wait while this client times samples.
 
     A task that raises is retried ``retries`` times; a task whose worker dies is given to another worker. The
     progress bar counts finished tasks over the cluster. The one-line warnings of the tasks are repeated here, and the
@@ -203,14 +215,21 @@ def run_on_cluster(cluster: Cluster, tasks: list, *, data_dir: str, runs_dir: st
         if missing:
             raise ValueError(f"task {task.name!r} waits for {missing[0]!r}, which is not in the build")
     check_shared_storage(cluster, runs_dir, data_dir)
-    paths = critical_paths(tasks)
-    pending = sorted(tasks, key=lambda t: -paths[t.name])
+    pending = _longest_first(tasks, tasks)
     results: dict[str, dict] = {}
     running: dict[str, str] = {}   # future key -> task name
     finished = distributed.as_completed()
     failures = []
+    timing = ThreadPoolExecutor(max_workers=1)
+    estimated = None if costs is None else timing.submit(costs)
 
     def start_ready():
+        nonlocal pending, estimated
+        if estimated is not None and estimated.done():
+            from .tasks import with_costs
+
+            pending, estimated = _longest_first(with_costs(pending, estimated.result()),
+                                                with_costs(tasks, estimated.result())), None
         while len(running) < _slots(cluster):
             task = next((t for t in pending if all(name in results for name in t.after)), None)
             if task is None:
@@ -222,19 +241,20 @@ def run_on_cluster(cluster: Cluster, tasks: list, *, data_dir: str, runs_dir: st
             running[future.key] = task.name
             finished.add(future)
 
-    start_ready()
-    bar = tqdm(total=len(tasks), desc=f"{what} on {len(cluster.workers)} Dask workers", disable=not progress)
-    for future in finished:
-        name = running.pop(future.key)
-        if future.status == "error":
-            failures.append((name, future.exception()))
-        else:
-            result = results[name] = future.result()
-            for message in result["warnings"]:
-                warnings.warn(message, OneLineWarning, stacklevel=2)
-        bar.update()
+    with timing:
         start_ready()
-    bar.close()
+        bar = tqdm(total=len(tasks), desc=f"{what} on {len(cluster.workers)} Dask workers", disable=not progress)
+        for future in finished:
+            name = running.pop(future.key)
+            if future.status == "error":
+                failures.append((name, future.exception()))
+            else:
+                result = results[name] = future.result()
+                for message in result["warnings"]:
+                    warnings.warn(message, OneLineWarning, stacklevel=2)
+            bar.update()
+            start_ready()
+        bar.close()
     if failures:
         name, error = failures[0]
         if isinstance(error, AttnlibError):
