@@ -228,8 +228,8 @@ def run_on_cluster(cluster: Cluster, tasks: list, *, data_dir: str, runs_dir: st
         if estimated is not None and estimated.done():
             from .tasks import with_costs
 
-            pending, estimated = _longest_first(with_costs(pending, estimated.result()),
-                                                with_costs(tasks, estimated.result())), None
+            costed = estimated.result()
+            pending, estimated = _longest_first(with_costs(pending, costed), with_costs(tasks, costed)), None
         while len(running) < _slots(cluster):
             task = next((t for t in pending if all(name in results for name in t.after)), None)
             if task is None:

@@ -28,8 +28,8 @@ from ..results.analyses import sample_indices
 from ..results.runs import initial_model, training_view
 from ..training.recipe import TrainConfig, epoch_seed, make_optimizer, positive_weight, predict_split, train_epoch
 
-__all__ = ["DEV_SAMPLE", "ORDERING_SAMPLE", "estimate_experiment", "estimate_preset", "estimate_faithfulness", "experiment_costs",
-           "stage_costs", "wall_time_on_workers"]
+__all__ = ["DEV_SAMPLE", "ORDERING_SAMPLE", "estimate_experiment", "estimate_preset", "estimate_faithfulness",
+           "experiment_costs", "stage_costs", "wall_time_on_workers"]
 
 
 def _seconds(function) -> float:
@@ -62,8 +62,8 @@ def estimate_experiment(experiment, dataset, *, n_batches: int = 8, n_instances:
     Returns
     -------
     dict with ``experiment``, ``epochs``, ``batches_per_epoch``, ``seconds_per_batch``, ``dev_seconds``
-    (one evaluation of the dev split, from :data:`DEV_SAMPLE` of its instances), ``train_seconds`` (estimated), ``analysed`` (instances the experiment
-    analyses), ``seconds_per_instance`` and ``analysis_seconds`` (estimated).
+    (one evaluation of the dev split, timed on :data:`DEV_SAMPLE` of its instances), ``train_seconds`` (estimated),
+    ``analysed`` (instances the experiment analyses), ``seconds_per_instance`` and ``analysis_seconds`` (estimated).
     """
     device = resolve_device(device)
     config, analysis = experiment.run, experiment.analysis
@@ -177,7 +177,7 @@ def _costing_experiment(run):
 
 
 def stage_costs(preset: str, experiments: list, *, data_dir=None, device="auto", progress: bool = True,
-                estimates: dict | None = None, datasets=None) -> dict:
+                estimates: dict | None = None) -> dict:
     """Estimated seconds of the critique and the faithfulness lab of each dataset of ``preset``, by task name
     (``critique sst``, ``faithfulness planted``), for a cluster to order them with the experiments
     (:func:`experiment_costs`).
@@ -186,7 +186,6 @@ def stage_costs(preset: str, experiments: list, *, data_dir=None, device="auto",
     ``experiments``: :data:`ORDERING_SAMPLE` steps of each distinct training setting, scaled like an experiment's) and,
     for the lab, its measures (every explainer on one instance of each model, times the instances it measures).
     ``estimates``: :func:`experiment_costs`' samples by run, re-used for the runs that train like an experiment.
-    ``datasets``: only the stages of these datasets (default every one).
     """
     from .critique import critique_plan
     from .faithfulness import faithfulness_plan
@@ -201,8 +200,6 @@ def stage_costs(preset: str, experiments: list, *, data_dir=None, device="auto",
         for model in faithfulness_plan(preset, data_dir=data_dir):
             name = f"faithfulness {model.run.dataset}"
             work += [(name, model.run, None)] * (model.run not in built) + [(name, model.run, model.measure)]
-    if datasets is not None:
-        work = [(name, run, measure) for name, run, measure in work if run.dataset in datasets]
     costs, loaded = dict.fromkeys((name for name, _, _ in work), 0.0), {}
     trained = {run: estimated["train_seconds"] for run, estimated in (estimates or {}).items()}
     for name, run, measure in tqdm(work, desc="timing a sample of the critique and the lab", disable=not progress):

@@ -39,8 +39,8 @@ from .divergence import JSD_EPS, jsd, tvd
 
 __all__ = [
     "ADVERSARIAL_PURPOSE", "AdversarialResult", "MAX_JSD_PREFIX", "PAPER_EPSILONS", "adversarial_objective",
-    "adversarial_over_split", "adversarial_search", "divergence_gradient", "initial_log_scores", "max_jsd_column", "max_jsd_within",
-    "with_paper_epsilons",
+    "adversarial_over_split", "adversarial_search", "divergence_gradient", "initial_log_scores", "max_jsd_column",
+    "max_jsd_within", "with_paper_epsilons",
 ]
 
 ADVERSARIAL_PURPOSE = "adversarial"
@@ -274,14 +274,14 @@ def adversarial_search(model: AttentionModel, batch: Batch, *, n_adversaries: in
         return alpha, new_probs
 
     optimizer = torch.optim.Adam([log_scores], lr=lr, amsgrad=True, fused=True)
+    one = torch.ones((), dtype=attn.dtype, device=attn.device)
     with torch.enable_grad():
         for _ in range(n_iterations):
             alpha, new_probs = forward()
             hinge = _output_hinge(output_change(model, new_probs, probs[:, None, :]))
             # the objective's gradient: the hinge's through autograd, the divergences' by hand
-            (log_scores.grad,) = torch.autograd.grad(
-                (hinge, alpha), log_scores,
-                (torch.ones((), dtype=alpha.dtype, device=alpha.device), divergence_gradient(alpha.detach(), attn)))
+            (log_scores.grad,) = torch.autograd.grad((hinge, alpha), log_scores,
+                                                     (one, divergence_gradient(alpha.detach(), attn)))
             optimizer.step()
     with torch.no_grad():
         alpha, new_probs = forward()
